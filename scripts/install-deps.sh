@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Otter builds and tests with, only those missing.
+set -euo pipefail
+pkgs=(build-essential autoconf automake libtool pkg-config
+      libopenblas-dev liblapacke-dev libmicrohttpd-dev libjansson-dev librocksdb-dev check
+      python3)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#pkgs[@]} Debian packages present"
+    exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: a -Werror build with `make check` (unit, contract,
+# data-driven and black-box CLI tests), `make distcheck`, and the unit tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Prints a summary line at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+[ -x configure ] || autoreconf -fi
+./configure --enable-werror >/dev/null
+make -j"$jobs"
+status=0
+make -j"$jobs" check || status=1
+if [ $status -eq 0 ] && [ "${OTTER_SKIP_DISTCHECK:-0}" != 1 ]; then
+    make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null || status=1
+fi
+if [ $status -eq 0 ]; then
+    make check-asan || status=1
+fi
+# One summary over both runs, from the automake .trs files and Check's own counts.
+passed=0; failed=0
+for trs in tests/*.trs asan-build/tests/*.trs; do
+    [ -f "$trs" ] || continue
+    case "$(sed -n 's/^:test-result: //p' "$trs")" in
+        PASS|SKIP) passed=$((passed + 1)) ;;
+        *) failed=$((failed + 1)) ;;
+    esac
+done
+checks=$(cat tests/*.log asan-build/tests/*.log 2>/dev/null |
+         sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)/\1 \2 \3/p' |
+         awk '{c+=$1; f+=$2+$3} END {printf "%d %d", c, f}')
+echo "Check unit tests: ${checks% *} checks, ${checks#* } failed or errored (normal + ASan/UBSan runs)"
+[ $failed -eq 0 ] && [ $status -eq 0 ] || status=1
+echo "tests: $passed passed, $failed failed"
+exit $status

@@ -1,0 +1,178 @@
+/* Fast, exact parsing of decimal numbers for the stream readers.
+ *
+ * Reading a CSV or libsvm file is mostly turning digits into doubles, and strtod needs a
+ * NUL-terminated string, honours the locale and is slow. Here one pass checks the
+ * syntax and collects up to 19 significant digits. When the digits fit in 53 bits and
+ * the decimal exponent is within +-22, both the mantissa and the power of ten are exact
+ * doubles, so one IEEE multiply or divide gives the correctly rounded result (Clinger's
+ * fast path). Numbers with up to 19 digits (printed doubles have 17) and exponents
+ * within +-27 take a second exact path where long double has a 64-bit mantissa (x86):
+ * the mantissa and 10^e are exact there, one correctly rounded long double operation
+ * lands within half a long-double ulp of the true value, and rounding that to double
+ * can only differ from rounding the true value when the long double sits exactly on a
+ * midpoint between two doubles, which is checked (and sent to strtod). Everything else (long mantissas, large exponents) goes to strtod on a
+ * NUL-terminated copy, after our own syntax check, so the results are bit-identical.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io_int.h"
+
+/* Exponents beyond this are clamped while scanning: far outside double's range, so
+ * strtod gives 0 or overflow either way, and the int cannot overflow. */
+#define EXP_CLAMP 100000
+#define MAX_FAST_DIGITS 19
+#define STACK_COPY 128
+
+static const double pow10_exact[23] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* The syntax scan's findings. */
+typedef struct scan {
+    int negative;
+    uint64_t mantissa; /* first significant digits (up to MAX_FAST_DIGITS) */
+    int n_sig;         /* significant digits seen (may exceed MAX_FAST_DIGITS) */
+    long exp10;        /* value = mantissa * 10^exp10, when n_sig <= MAX_FAST_DIGITS */
+} scan;
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Consumes digits at s[*i..len), folding them into sc; `frac` marks fraction digits.
+ * Works on locals so the loop stays in registers (this is the CSV reader's hot loop). */
+static size_t scan_digits(const char *s, size_t len, size_t *i, int frac, scan *sc)
+{
+    size_t j = *i;
+    uint64_t m = sc->mantissa;
+    int n = sc->n_sig;
+    long e = sc->exp10;
+    while (j < len) {
+        unsigned d = (unsigned)(unsigned char)s[j] - '0';
+        if (d > 9)
+            break;
+        j++;
+        if (n == 0 && d == 0) {
+            e -= frac; /* a leading zero after the point only shifts the scale */
+            continue;
+        }
+        if (n < MAX_FAST_DIGITS) {
+            m = m * 10u + d;
+            e -= frac;
+        } else {
+            e += !frac; /* dropped integer digit (only matters for the fast-path test) */
+        }
+        n++;
+    }
+    sc->mantissa = m;
+    sc->n_sig = n;
+    sc->exp10 = e;
+    size_t consumed = j - *i;
+    *i = j;
+    return consumed;
+}
+
+/* Validates the syntax; returns 0 and fills sc, or -1. */
+static int scan_number(const char *s, size_t len, scan *sc)
+{
+    size_t i = 0;
+    memset(sc, 0, sizeof *sc);
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        sc->negative = s[i++] == '-';
+    size_t n_digits = scan_digits(s, len, &i, 0, sc);
+    if (i < len && s[i] == '.') {
+        i++;
+        n_digits += scan_digits(s, len, &i, 1, sc);
+    }
+    if (n_digits == 0)
+        return -1;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        int eneg = 0;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            eneg = s[i++] == '-';
+        if (i == len || !is_digit(s[i]))
+            return -1;
+        long e = 0;
+        for (; i < len && is_digit(s[i]); i++)
+            if (e < EXP_CLAMP)
+                e = e * 10 + (s[i] - '0');
+        sc->exp10 += eneg ? -e : e;
+    }
+    return i == len ? 0 : -1;
+}
+
+#if LDBL_MANT_DIG == 64
+static const long double pow10_ld[28] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L,
+};
+
+/* The extended-precision path described at the top. Returns -1 when it cannot decide. */
+static int parse_extended(const scan *sc, double *out)
+{
+    if (sc->n_sig > MAX_FAST_DIGITS || sc->exp10 < -27 || sc->exp10 > 27)
+        return -1;
+    long double m = (long double)sc->mantissa;
+    long double r = sc->exp10 < 0 ? m / pow10_ld[-sc->exp10] : m * pow10_ld[sc->exp10];
+    /* r is normal (mantissa < 2^64, |exponent| <= 27): its 64-bit significand sits in
+     * the low 8 bytes, and double keeps the top 53 bits, so the 11 dropped bits equal
+     * 0x400 exactly when r is on a midpoint between two doubles. */
+    uint64_t sig;
+    memcpy(&sig, &r, sizeof sig);
+    if ((sig & 0x7ff) == 0x400)
+        return -1; /* the true value decides which way to round: ask strtod */
+    double d = (double)r;
+    *out = sc->negative ? -d : d;
+    return 0;
+}
+#endif
+
+/* strtod on a NUL-terminated copy; the syntax is already known to be good. */
+static int parse_slow(const char *s, size_t len, double *out)
+{
+    char stack[STACK_COPY];
+    char *copy = len < sizeof stack ? stack : malloc(len + 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    char *end = NULL;
+    double v = strtod(copy, &end);
+    int ok = end == copy + len && isfinite(v);
+    if (copy != stack)
+        free(copy);
+    if (!ok)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int otter__parse_double(const char *s, size_t len, double *out)
+{
+    scan sc;
+    if (s == NULL || scan_number(s, len, &sc) != 0)
+        return -1;
+#if FLT_EVAL_METHOD == 0
+    if (sc.n_sig == 0) {
+        *out = sc.negative ? -0.0 : 0.0;
+        return 0;
+    }
+    if (sc.n_sig <= MAX_FAST_DIGITS && sc.mantissa <= (UINT64_C(1) << 53) &&
+        sc.exp10 >= -22 && sc.exp10 <= 22) {
+        double v = (double)sc.mantissa;
+        v = sc.exp10 < 0 ? v / pow10_exact[-sc.exp10] : v * pow10_exact[sc.exp10];
+        *out = sc.negative ? -v : v;
+        return 0;
+    }
+#endif
+#if LDBL_MANT_DIG == 64
+    if (parse_extended(&sc, out) == 0)
+        return 0;
+#endif
+    return parse_slow(s, len, out);
+}

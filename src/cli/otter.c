@@ -1,0 +1,104 @@
+/* The otter command-line tool: a thin door over libotter. It generates synthetic
+ * streams, evaluates learners prequentially on files, lists the registered types and
+ * describes saved models. Subcommands are a table, so adding one is one line. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_int.h"
+
+struct command {
+    const char *name;
+    int (*run)(const otter_context *ctx, int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"gen", otter__cmd_gen, "write a synthetic stream (sea, hyperplane, agrawal, rbf, led, fraud)"},
+    {"eval", otter__cmd_eval, "evaluate a learner prequentially (test, then train) on a stream"},
+    {"list", otter__cmd_list, "list learner and generator types with their parameters"},
+    {"describe", otter__cmd_describe, "print the statistics of a saved model (--save FILE)"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: otter COMMAND [OPTIONS]\n\nOnline learning from the command line "
+                 "(Otter %s).\n\nCommands:\n",
+            otter_version());
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'otter COMMAND --help' for a command's options; 'man otter' for more.\n");
+}
+
+void otter__json_num(FILE *out, double v)
+{
+    if (!isfinite(v))
+        fputs("null", out);
+    else
+        fprintf(out, "%.10g", v);
+}
+
+void otter__json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+int otter__parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("otter %s\n", otter_version());
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        otter_error err = {0};
+        otter_context *ctx;
+        if (otter_context_create(&ctx, &err) != OTTER_OK) {
+            fprintf(stderr, "otter: %s\n", err.message);
+            return 1;
+        }
+        int rc = commands[i].run(ctx, argc - 1, argv + 1);
+        otter_context_destroy(ctx);
+        return rc;
+    }
+    fprintf(stderr, "otter: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,32 @@
+/* The list of built-in types a new context registers: the one place that names every
+ * algorithm and generator. */
+#include "builtins_int.h"
+
+#include "gen/gen_int.h"
+#include "learners/learners_int.h"
+
+static const otter_learner_type *const learners[] = {
+    &otter__learner_logreg,
+    &otter__learner_linreg,
+    &otter__learner_svm,
+};
+
+static const otter_gen_type *const gens[] = {
+    &otter__gen_sea, &otter__gen_hyperplane, &otter__gen_agrawal,
+    &otter__gen_rbf, &otter__gen_led,        &otter__gen_fraud,
+};
+
+otter_status otter__register_builtins(otter_context *ctx, otter_error *err)
+{
+    for (size_t i = 0; i < sizeof learners / sizeof *learners; i++) {
+        otter_status st = otter_context_register_learner(ctx, learners[i], err);
+        if (st != OTTER_OK)
+            return st;
+    }
+    for (size_t i = 0; i < sizeof gens / sizeof *gens; i++) {
+        otter_status st = otter_context_register_gen(ctx, gens[i], err);
+        if (st != OTTER_OK)
+            return st;
+    }
+    return OTTER_OK;
+}
