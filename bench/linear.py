@@ -70,20 +70,30 @@ VW_SCRIPT = (
 # Helpers
 
 
+# Peak RSS: os.wait4's ru_maxrss is useless here because a child forked from
+# this (large, numpy-loaded) process inherits our resident set as its
+# high-water mark. GNU time forks from its own tiny process, so its %M is the
+# tool's own peak; without /usr/bin/time the column says n/a.
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
 def run_timed(cmd, log_prefix):
-    """Run cmd with stdout/stderr to log files; return wall seconds, exit code,
-    peak RSS (bytes) of that process alone (os.wait4 gives per-child rusage)."""
+    """Run cmd with stdout/stderr to log files; return wall seconds, the
+    output and the process's peak RSS in bytes (None if unknown)."""
+    rss_file = log_prefix + ".rss"
+    full = [GNU_TIME, "-f", "%M", "-o", rss_file, *cmd] if GNU_TIME else cmd
     with open(log_prefix + ".out", "w") as fo, open(log_prefix + ".err", "w") as fe:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL)
-        _, status, ru = os.wait4(proc.pid, 0)
+        rc = subprocess.run(full, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL).returncode
         wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
     out = open(log_prefix + ".out").read()
     err = open(log_prefix + ".err").read()
-    if proc.returncode != 0:
-        sys.exit(f"command failed ({proc.returncode}): {shlex.join(cmd)}\n{err[-2000:]}")
-    return {"wall_s": wall, "peak_rss_bytes": ru.ru_maxrss * 1024, "stdout": out, "stderr": err}
+    if rc != 0:
+        sys.exit(f"command failed ({rc}): {shlex.join(cmd)}\n{err[-2000:]}")
+    rss = None
+    if GNU_TIME:
+        rss = int(open(rss_file).read().split()[-1]) * 1024
+    return {"wall_s": wall, "peak_rss_bytes": rss, "stdout": out, "stderr": err}
 
 
 def warm(path):
@@ -236,6 +246,18 @@ def worker_main(argv):
 # Data
 
 
+def same_head(gen_cmd, path, n):
+    """A kept data file is reused only if a fresh `otter gen -n n` still writes
+    its first lines (otter's generators are prefix-stable), so a changed
+    generator or seed never leaves stale data behind."""
+    cmd = list(gen_cmd)
+    cmd[cmd.index("-n") + 1] = str(n)
+    cmd = cmd[:cmd.index("-o")]
+    fresh = subprocess.run(cmd, capture_output=True, check=True).stdout
+    with open(path, "rb") as f:
+        return f.read(len(fresh)) == fresh
+
+
 def generate(otter, stream, rows, data_dir):
     """Write the stream as CSV and VW format (skipped when already there with
     the right row count) and check that both hold the same rows."""
@@ -249,9 +271,10 @@ def generate(otter, stream, rows, data_dir):
     for fmt, path in paths.items():
         cmd = [otter, "gen", stream["gen"], "-n", str(rows), "--seed", str(SEED),
                "--format", fmt, *pargs, "-o", path]
-        cmds[fmt] = shlex.join(cmd)
+        cmds[fmt] = shlex.join([os.path.relpath(c, ROOT) if os.path.isabs(c) else c for c in cmd])
         want = rows + (1 if fmt == "csv" else 0)  # CSV has a header line
-        if not (os.path.exists(path) and count_lines(path) == want):
+        if not (os.path.exists(path) and count_lines(path) == want
+                and same_head(cmd, path, min(rows, 1000))):
             print(f"  generating {os.path.relpath(path, ROOT)}", flush=True)
             subprocess.run(cmd, check=True)
     n_csv = count_lines(paths["csv"]) - 1
@@ -319,7 +342,7 @@ def run_vw(path, y, logs, preds_path):
         "vw_run_s": inner["run_s"], "vw_import_s": inner["import_s"],
         "command": "python -c 'vowpalwabbit.Workspace(arg_list=ARGS).finish()' "
                    + shlex.join(args),
-        "settings": "vw " + shlex.join(args),
+        "settings": "vw " + shlex.join(args[:1] + ["FILE.vw"] + args[2:-1] + ["PREDS"]),
     }
 
 
@@ -389,12 +412,15 @@ def fmt_rate(x):
     return f"{x:,.0f}"
 
 
+def mib(b):
+    return "n/a" if b is None else f"{b / 2**20:.0f}"
+
+
 def stream_table(s):
     """Markdown table for one stream, with the ratio of Otter's rows/s to each
     peer's (format-matched: Otter on the same file format as the peer)."""
     res = s["results"]
-    oc, ov = res["otter_csv"], res["otter_vw"]
-    rate = {k: r["rows"] / r["time_s"] for k, r in res.items()}
+    rate = {k: r["rows_per_sec"] for k, r in res.items()}
     lines = [
         "| tool | input | rows | time (s) | rows/s | Otter/peer | log loss | AUC | peak RSS (MiB) | settings |",
         "|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
@@ -404,7 +430,7 @@ def stream_table(s):
         r = res[key]
         lines.append(
             f"| {label} | {inp} | {r['rows']:,} | {r['time_s']:.2f} | {fmt_rate(rate[key])} | {ratio} "
-            f"| {r['log_loss']:.4f} | {r['auc']:.4f} | {r['peak_rss_bytes'] / 2**20:.0f} | {settings} |")
+            f"| {r['log_loss']:.4f} | {r['auc']:.4f} | {mib(r['peak_rss_bytes'])} | {settings} |")
 
     ocmd = " ".join(["otter eval --model logreg"] + [f"--param {p}" for p in s["otter_params"]])
     row("otter", "otter_csv", "csv", "-", f"`{ocmd} FILE.csv`")
@@ -472,7 +498,7 @@ def main():
         sys.exit(f"no otter binary at {args.otter}: run `make -j2` in {ROOT}")
 
     started = datetime.datetime.now().astimezone()
-    reproduce = "bash bench/run.sh " + shlex.join(sys.argv[1:])
+    reproduce = " ".join(["bash bench/run.sh", shlex.join(sys.argv[1:])]).strip()
     streams = []
     for st in STREAMS:
         name = st["name"]
@@ -502,11 +528,18 @@ def main():
             r["rows_per_sec"] = r["rows"] / r["time_s"]
         if res["otter_csv"]["rows"] != args.rows or res["otter_vw"]["rows"] != args.rows:
             sys.exit(f"{name}: otter evaluated {res['otter_csv']['rows']} / {res['otter_vw']['rows']} rows")
+        rate = {k: r["rows_per_sec"] for k, r in res.items()}
+        ratios = {  # Otter's rows/s over each peer's, format-matched first
+            "otter_vw/vw": rate["otter_vw"] / rate["vw"],
+            "otter_csv/vw": rate["otter_csv"] / rate["vw"],
+            "otter_csv/sklearn": rate["otter_csv"] / rate["sklearn"],
+            "otter_csv/river": rate["otter_csv"] / rate["river"],
+        }
         defaults = res["otter_csv"]["params"] or ""
         streams.append({
             "name": name, "rows": args.rows, "gen_commands": gen_cmds,
             "numeric": num, "cat": cat, "otter_params": args.otter_param,
-            "otter_defaults": " ".join(defaults.split()), "results": res,
+            "otter_defaults": " ".join(defaults.split()), "results": res, "ratios": ratios,
         })
 
     info = machine_info()
@@ -524,6 +557,10 @@ def main():
         "hashing applies; defaults otherwise.",
         "- VW: no `vw` program on PyPI; run as `vowpalwabbit.Workspace('-d FILE ...')`, which uses VW's "
         "native C++ parser and driver on the file, then `finish()`.",
+        "- rows/s: rows / time, where time is the wall clock of the tool's process (Otter, VW) or, "
+        "for River and scikit-learn, of their loop from opening the file to the last prediction. "
+        "Otter/peer is Otter's rows/s over the peer's, on the same file format. Peak RSS is GNU "
+        "time's %M for the process (Otter's includes the libtool wrapper script, a ~13 ms start).",
         "",
     ]
     for s in streams:

@@ -51,7 +51,8 @@ static double margin_of(otter_learner *l, otter_instance *inst)
     return p.score;
 }
 
-/* Weight of feature x{i}: margin of the one-hot probe minus the bias margin. */
+/* Weight of feature x{i}: margin of the one-hot probe minus the bias margin (models
+ * built with standardize=false, so the probe is the raw input). */
 static double weight_of(otter_learner *l, otter_instance *inst, size_t i, size_t n)
 {
     double x[16] = {0};
@@ -143,7 +144,7 @@ END_TEST
 START_TEST(recovers_known_logistic_weights)
 {
     const double truth[5] = {1.5, -2.0, 0.5, 0.0, 1.0}, bias = -0.5;
-    otter_learner *l = make("logreg", "optimizer=sgd,lr=0.5,power_t=0.5");
+    otter_learner *l = make("logreg", "optimizer=sgd,lr=0.5,power_t=0.5,standardize=false");
     otter_instance *inst;
     OK(otter_instance_create(&inst, err));
     otter_rng rng;
@@ -170,7 +171,7 @@ END_TEST
 START_TEST(ftrl_l1_gives_exact_zeros)
 {
     /* 3 informative features and 12 pure-noise ones. */
-    otter_learner *l = make("logreg", "optimizer=ftrl,alpha=0.1,l1=150");
+    otter_learner *l = make("logreg", "optimizer=ftrl,alpha=0.1,l1=150,standardize=false");
     otter_instance *inst;
     OK(otter_instance_create(&inst, err));
     otter_rng rng;
@@ -362,7 +363,7 @@ END_TEST
 
 START_TEST(linreg_recovers_coefficients)
 {
-    otter_learner *l = make("linreg", "optimizer=adagrad,lr=0.1");
+    otter_learner *l = make("linreg", "optimizer=adagrad,lr=0.1,standardize=false");
     ck_assert_int_eq(otter_learner_task(l), OTTER_TASK_REGRESSION);
     otter_instance *inst;
     OK(otter_instance_create(&inst, err));
@@ -388,8 +389,8 @@ START_TEST(importance_weight_scales_the_step)
 {
     /* With a constant rate (power_t=0) one SGD step from zero moves each weight by
      * -lr * weight * gradient, so weight 3 moves it exactly three times as far. */
-    otter_learner *a = make("logreg", "optimizer=sgd,power_t=0,lr=0.25,intercept=false");
-    otter_learner *b = make("logreg", "optimizer=sgd,power_t=0,lr=0.25,intercept=false");
+    otter_learner *a = make("logreg", "optimizer=sgd,power_t=0,lr=0.25,intercept=false,standardize=false");
+    otter_learner *b = make("logreg", "optimizer=sgd,power_t=0,lr=0.25,intercept=false,standardize=false");
     otter_instance *inst;
     OK(otter_instance_create(&inst, err));
     double x[1] = {2.0};

@@ -37,8 +37,9 @@ typedef struct otter_instance otter_instance;
 /* Id of an interned (namespace, name) pair, stable for the life of the instance. */
 typedef uint32_t otter_feature_key;
 
-/* A borrowed view of one named feature. Pointers are valid until the next
- * otter_instance_clear() or destroy (interned names until destroy). */
+/* A borrowed view of one named feature. Its pointers are valid until the next call
+ * that changes the instance (intern, add, clear, set_dense) or destroy: interning a new
+ * name or adding a category may move the arenas they point into. */
 typedef struct otter_feature {
     otter_feature_key key;
     uint32_t hash;        /* see the hashing rule above */
@@ -93,7 +94,8 @@ otter_status otter_instance_feature(const otter_instance *inst, size_t i, otter_
 /* Borrowed dense array of the current row and its length (NULL/0 when unset). */
 const double *otter_instance_dense(const otter_instance *inst, size_t *n);
 
-/* Number of interned names, and the borrowed (ns, name) of a key. */
+/* Number of interned names, and the borrowed (ns, name) of a key (valid until the
+ * next intern or destroy). */
 size_t otter_instance_key_count(const otter_instance *inst);
 otter_status otter_instance_key_name(const otter_instance *inst, otter_feature_key key,
                                      const char **ns, const char **name, otter_error *err);

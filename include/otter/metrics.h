@@ -11,7 +11,9 @@
  * Binary: p = pred->proba when pred->has_proba, else the logistic of pred->score.
  *   Accuracy compares the model's own pred->label (> 0 is positive) with the truth;
  *   precision and recall instead call a row positive when p >= threshold.
- *   AUC is computed from a fixed histogram of 2^16 equal-width bins over p: scores in one
+ *   AUC is computed from a fixed histogram of 2^16 bins, equal-width in log-odds
+ *   log(p / (1 - p)) over [-37, 37] (so a rare-event model's tiny probabilities still
+ *   spread over many bins; the order is the same as p's): scores in one
  *   bin count as ties (1/2), and auc_error_bound = 1/2 * sum_b pos_b*neg_b / (P*N) is the
  *   exact worst-case error this causes (the true AUC, with exact ties counted 1/2, lies
  *   in auc +- auc_error_bound), so memory stays bounded on streams of any length.

@@ -87,9 +87,19 @@ static double clip_prob(double p)
     return p < PROB_MIN ? PROB_MIN : (p > PROB_MAX ? PROB_MAX : p);
 }
 
+/* Bins are equal-width in log-odds over [-LOGIT_RANGE, LOGIT_RANGE] (p from about 1e-16
+ * to 1 - 1e-16), not in p: a model for a rare class puts most of its scores below 1e-3,
+ * where equal-width bins over p would lump them all together and make the AUC useless. */
+#define LOGIT_RANGE 37.0
+
 static uint32_t prob_bin(double p)
 {
-    double b = p * (double)METRICS_BINS;
+    double z = p <= 0.0 ? -LOGIT_RANGE : p >= 1.0 ? LOGIT_RANGE : log(p / (1.0 - p));
+    if (!(z > -LOGIT_RANGE))
+        return 0;
+    if (z >= LOGIT_RANGE)
+        return METRICS_BINS - 1;
+    double b = (z + LOGIT_RANGE) * ((double)METRICS_BINS / (2 * LOGIT_RANGE));
     return b >= (double)(METRICS_BINS - 1) ? METRICS_BINS - 1 : (uint32_t)b;
 }
 

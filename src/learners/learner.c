@@ -180,6 +180,29 @@ static otter_status parse_canonical(const char *text, size_t len, otter_params *
     return OTTER_OK;
 }
 
+/* Resolves a blob's canonical parameter text. Only encode writes that text, so text that
+ * does not parse or validate means the blob is corrupt (or from an incompatible build):
+ * OTTER_CORRUPT carrying the validator's message, never the validator's OTTER_INVALID. */
+static otter_status decode_params(const otter_learner_type *t, const otter__blob *b,
+                                  otter_param_value *values, otter_buf *canon, otter_error *err)
+{
+    otter_error inner = {0};
+    otter_params *params = NULL;
+    otter_status st = otter_params_create(&params, &inner);
+    if (st == OTTER_OK)
+        st = parse_canonical(b->params, b->params_len, params, &inner);
+    if (st == OTTER_OK)
+        st = resolve(t, params, values, canon, &inner);
+    otter_params_destroy(params);
+    if (st == OTTER_OK)
+        return OTTER_OK;
+    if (st == OTTER_NOMEM || inner.code == OTTER_CORRUPT)
+        return otter_error_set(err, st == OTTER_NOMEM ? OTTER_NOMEM : OTTER_CORRUPT, "%s",
+                               inner.message);
+    return otter_error_set(err, OTTER_CORRUPT, "state blob has invalid parameters: %s",
+                           inner.message);
+}
+
 otter_status otter_learner_decode(const otter_context *ctx, const uint8_t *blob, size_t len,
                                   otter_learner **out, otter_error *err)
 {
@@ -200,16 +223,11 @@ otter_status otter_learner_decode(const otter_context *ctx, const uint8_t *blob,
         return otter_error_set(err, OTTER_VERSION,
                                "'%s' state version %u is not supported (this library: 1..%u)",
                                name, (unsigned)b.type_version, (unsigned)t->state_version);
-    otter_params *params = NULL;
     otter_param_value *values = calloc(t->n_params ? t->n_params : 1, sizeof *values);
     otter_buf canon = OTTER_BUF_INIT;
     void *self = NULL;
-    st = values ? otter_params_create(&params, err)
+    st = values ? decode_params(t, &b, values, &canon, err)
                 : otter_error_set(err, OTTER_NOMEM, "out of memory");
-    if (st == OTTER_OK)
-        st = parse_canonical(b.params, b.params_len, params, err);
-    if (st == OTTER_OK)
-        st = resolve(t, params, values, &canon, err);
     otter__rd r;
     otter__rd_init(&r, b.payload, b.payload_len);
     uint64_t updates = otter__rd_u64(&r);
@@ -219,7 +237,6 @@ otter_status otter_learner_decode(const otter_context *ctx, const uint8_t *blob,
         st = t->decode(values, b.type_version, b.payload + r.pos, b.payload_len - r.pos, &self,
                        err);
     free(values);
-    otter_params_destroy(params);
     if (st != OTTER_OK) {
         otter_buf_free(&canon);
         return st;

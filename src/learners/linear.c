@@ -46,7 +46,7 @@ enum {
         {"beta", OTTER_PARAM_DOUBLE, "1", 0, 1e6, 0, NULL, "ftrl beta (rate smoothing)"},     \
         {"intercept", OTTER_PARAM_BOOL, "true", 0, 0, 0, NULL, "learn a bias term"},          \
     {                                                                                         \
-        "standardize", OTTER_PARAM_BOOL, "false", 0, 0, 0, NULL,                              \
+        "standardize", OTTER_PARAM_BOOL, "true", 0, 0, 0, NULL,                              \
             "scale numeric features by running mean and variance"                             \
     }
 
@@ -79,7 +79,6 @@ static void lin_free(otter__lin *m)
     if (!m)
         return;
     free(m->w);
-    free(m->stats);
     free(m->bias);
     free(m->dense);
     free(m->dstats);
@@ -111,19 +110,20 @@ static otter_status lin_alloc(const otter_param_value *v, const otter__lin_loss 
     m->pos_weight = pos_weight;
     size_t per = k * m->stride, slots = n_slots(m);
     unsigned bits = m->bits;
-    if (slots > SIZE_MAX / sizeof(double) / per) {
+    m->slot_size = per + (m->standardize ? OTTER__ST_COUNT_ : 0);
+    if (slots > SIZE_MAX / sizeof(double) / m->slot_size) {
         lin_free(m);
         return otter_error_set(err, OTTER_INVALID, "bits=%u is too large for %zu heads", bits,
                                k);
     }
-    m->w = calloc(slots * per, sizeof(double));
+    size_t bytes = slots * m->slot_size * sizeof(double);
+    m->w = calloc(slots * m->slot_size, sizeof(double));
     m->bias = calloc(per, sizeof(double));
-    m->stats = m->standardize ? calloc(slots * 3, sizeof(double)) : NULL;
-    if (!m->w || !m->bias || (m->standardize && !m->stats)) {
+    if (!m->w || !m->bias) {
         lin_free(m);
         return otter_error_set(err, OTTER_NOMEM,
                                "cannot allocate 2^%u weights (%zu bytes); lower 'bits'", bits,
-                               slots * per * sizeof(double));
+                               bytes);
     }
     *out = m;
     return OTTER_OK;
@@ -141,7 +141,7 @@ static otter_status grow_dense(otter__lin *m, size_t d, otter_error *err)
         cap *= 2;
     size_t rows = m->stride * m->k;
     double *nd = calloc(rows * cap, sizeof *nd);
-    double *ns = calloc(3 * cap, sizeof *ns);
+    double *ns = calloc(OTTER__ST_COUNT_ * cap, sizeof *ns);
     if (!nd || !ns) {
         free(nd);
         free(ns);
@@ -150,7 +150,7 @@ static otter_status grow_dense(otter__lin *m, size_t d, otter_error *err)
     for (size_t r = 0; r < rows; r++)
         if (m->d)
             memcpy(nd + r * cap, m->dense + r * m->d_cap, m->d * sizeof *nd);
-    for (size_t r = 0; r < 3; r++)
+    for (size_t r = 0; r < OTTER__ST_COUNT_; r++)
         if (m->d)
             memcpy(ns + r * cap, m->dstats + r * m->d_cap, m->d * sizeof *ns);
     free(m->dense);
@@ -172,7 +172,7 @@ static void margins(const otter__lin *m, const otter_instance *inst, double *out
     for (size_t i = 0; i < inst->n_feats; i++) {
         const struct otter__feat *f = &inst->feats[i];
         double x = otter__lin_x(m, f);
-        const double *w = m->w + (size_t)(f->hash & m->mask) * k * s;
+        const double *w = m->w + (size_t)(f->hash & m->mask) * m->slot_size;
         for (size_t h = 0; h < k; h++)
             out[h] += w[h * s] * x;
     }
@@ -201,26 +201,28 @@ static otter_status lin_predict(const void *self, const otter_instance *inst,
     return OTTER_OK;
 }
 
-static void welford(double *n, double *mean, double *m2, double x)
+/* Welford's update of st (count, mean, M2) with x, and the cached 1/sd at stride `cs`. */
+static void welford(double *st, size_t cs, double x)
 {
+    double *n = st, *mean = st + cs, *m2 = st + 2 * cs, *inv = st + 3 * cs;
     *n += 1;
     double delta = x - *mean;
     *mean += delta / *n;
     *m2 += delta * (x - *mean);
+    double var = *m2 / *n;
+    *inv = *n >= 2 && var > 1e-24 ? 1.0 / sqrt(var) : 0.0;
 }
 
 static void update_stats(otter__lin *m, const otter_instance *inst)
 {
+    size_t off = m->k * m->stride;
     for (size_t i = 0; i < inst->n_feats; i++) {
         const struct otter__feat *f = &inst->feats[i];
-        if (f->cat_off >= 0)
-            continue;
-        double *s = m->stats + (size_t)(f->hash & m->mask) * 3;
-        welford(&s[0], &s[1], &s[2], f->value);
+        if (f->cat_off < 0)
+            welford(m->w + (size_t)(f->hash & m->mask) * m->slot_size + off, 1, f->value);
     }
-    double *c = m->dstats, *mu = m->dstats + m->d_cap, *m2 = m->dstats + 2 * m->d_cap;
     for (size_t j = 0; j < inst->n_dense; j++)
-        welford(&c[j], &mu[j], &m2[j], inst->dense[j]);
+        welford(m->dstats + j, m->d_cap, inst->dense[j]);
 }
 
 static otter_status lin_learn(void *self, const otter_instance *inst, double label,
@@ -313,13 +315,11 @@ static otter_status lin_encode(const void *self, otter_buf *out, otter_error *er
     otter__wr_u32(&w, m->bits);
     otter__wr_f64(&w, m->t);
     otter__wr_u64(&w, m->d);
-    write_table(&w, m->w, n_slots(m), m->k * m->stride);
-    if (m->standardize)
-        write_table(&w, m->stats, n_slots(m), 3);
+    write_table(&w, m->w, n_slots(m), m->slot_size);
     otter__wr_f64s(&w, m->bias, m->k * m->stride);
     for (size_t r = 0; r < m->k * m->stride; r++)
         otter__wr_f64s(&w, m->dense + r * m->d_cap, m->d);
-    for (size_t r = 0; r < 3; r++)
+    for (size_t r = 0; r < OTTER__ST_COUNT_; r++)
         otter__wr_f64s(&w, m->dstats + r * m->d_cap, m->d);
     return w.st;
 }
@@ -332,9 +332,7 @@ static otter_status decode_body(otter__lin *m, otter__rd *r, otter_error *err)
     if (!otter__rd_ok(r) || k != m->k || stride != m->stride || bits != m->bits || !(m->t >= 0))
         return otter_error_set(err, OTTER_CORRUPT,
                                "linear state does not match its parameters");
-    otter_status st = read_table(r, m->w, n_slots(m), m->k * m->stride, err);
-    if (st == OTTER_OK && m->standardize)
-        st = read_table(r, m->stats, n_slots(m), 3, err);
+    otter_status st = read_table(r, m->w, n_slots(m), m->slot_size, err);
     if (st != OTTER_OK)
         return st;
     otter__rd_f64s(r, m->bias, m->k * m->stride);
@@ -344,7 +342,7 @@ static otter_status decode_body(otter__lin *m, otter__rd *r, otter_error *err)
         return st;
     for (size_t row = 0; row < m->k * m->stride; row++)
         otter__rd_f64s(r, m->dense + row * m->d_cap, m->d);
-    for (size_t row = 0; row < 3; row++)
+    for (size_t row = 0; row < OTTER__ST_COUNT_; row++)
         otter__rd_f64s(r, m->dstats + row * m->d_cap, m->d);
     if (!otter__rd_done(r))
         return otter_error_set(err, OTTER_CORRUPT, "linear state is truncated or has extra bytes");
@@ -360,10 +358,10 @@ static void lin_describe(const void *self, const otter_kv_sink *sink)
     }
     if (!sink->num)
         return;
-    size_t nz = 0, per = m->k * m->stride;
+    size_t nz = 0;
     for (size_t s = 0; s < n_slots(m); s++)
         for (size_t h = 0; h < m->k; h++)
-            nz += m->w[s * per + h * m->stride] != 0.0;
+            nz += m->w[s * m->slot_size + h * m->stride] != 0.0;
     sink->num(sink->ud, "bits", m->bits);
     sink->num(sink->ud, "heads", (double)m->k);
     sink->num(sink->ud, "nonzero_weights", (double)nz);
@@ -376,8 +374,9 @@ static size_t lin_bytes(const void *self)
 {
     const otter__lin *m = self;
     size_t per = m->k * m->stride;
-    return sizeof *m + (n_slots(m) * per + per + m->d_cap * (per + 3)) * sizeof(double) +
-           (m->standardize ? n_slots(m) * 3 * sizeof(double) : 0);
+    return sizeof *m +
+           (n_slots(m) * m->slot_size + per + m->d_cap * (per + OTTER__ST_COUNT_)) *
+               sizeof(double);
 }
 
 static otter_task lin_task(const void *self) { return ((const otter__lin *)self)->loss->task; }

@@ -54,26 +54,30 @@ typedef struct otter__lin {
     /* state */
     double t;       /* sum of importance weights learned (drives SGD's decay) */
     double eta;     /* SGD step size of the row being learned (set by its step) */
-    double *w;      /* (mask+1) * k * stride, slot-major: [slot][head][component] */
-    double *stats;  /* (mask+1) * 3 when standardize: count, mean, M2 (Welford) */
-    double *bias;   /* k * stride */
-    size_t d;       /* dense dimension seen so far */
+    size_t slot_size; /* doubles per slot: k * stride weights, then 4 statistics when
+                         standardizing (count, mean, M2, 1/sd), so one cache line or two
+                         serve a feature's weight and its scaling */
+    double *w;        /* (mask+1) * slot_size, slot-major: [slot][head][component] */
+    double *bias;     /* k * stride */
+    size_t d;         /* dense dimension seen so far */
     size_t d_cap;
-    double *dense;  /* stride * k * d_cap: [component][head][j], so each head's weights
-                       are contiguous for BLAS */
-    double *dstats; /* 3 * d_cap: counts, means, M2s */
+    double *dense;    /* stride * k * d_cap: [component][head][j], so each head's weights
+                         are contiguous for BLAS */
+    double *dstats;   /* 4 * d_cap: counts, means, M2s, 1/sd */
 } otter__lin;
 
-/* The standardized value of feature f (numeric features only; categorical pass). */
+/* Statistics of a standardized numeric input: count, mean, M2 (Welford) and the cached
+ * 1/sd, which is 0 until two values were seen or while the variance is ~0, so such an
+ * input contributes nothing rather than a huge scaled value. */
+enum { OTTER__ST_N, OTTER__ST_MEAN, OTTER__ST_M2, OTTER__ST_INVSD, OTTER__ST_COUNT_ };
+
+/* The model input for feature f: standardized for numeric features when enabled. */
 static inline double otter__lin_x(const otter__lin *m, const struct otter__feat *f)
 {
     if (!m->standardize || f->cat_off >= 0)
         return f->value;
-    const double *s = m->stats + (size_t)(f->hash & m->mask) * 3;
-    if (s[0] < 2)
-        return 0.0;
-    double var = s[2] / s[0];
-    return var > 1e-24 ? (f->value - s[1]) / sqrt(var) : 0.0;
+    const double *st = m->w + (size_t)(f->hash & m->mask) * m->slot_size + m->k * m->stride;
+    return (f->value - st[OTTER__ST_MEAN]) * st[OTTER__ST_INVSD];
 }
 
 /* The same for dense element j with value x. */
@@ -81,11 +85,9 @@ static inline double otter__lin_dx(const otter__lin *m, size_t j, double x)
 {
     if (!m->standardize)
         return x;
-    const double *c = m->dstats, *mu = m->dstats + m->d_cap, *m2 = m->dstats + 2 * m->d_cap;
-    if (c[j] < 2)
-        return 0.0;
-    double var = m2[j] / c[j];
-    return var > 1e-24 ? (x - mu[j]) / sqrt(var) : 0.0;
+    const double *mu = m->dstats + OTTER__ST_MEAN * m->d_cap;
+    const double *inv = m->dstats + OTTER__ST_INVSD * m->d_cap;
+    return (x - mu[j]) * inv[j];
 }
 
 /* Generic row walk for optimizers whose update is per coordinate. `upd` gets the
@@ -104,7 +106,7 @@ static inline void otter__lin_walk(otter__lin *m, const otter_instance *inst, co
         double x = otter__lin_x(m, f);
         if (x == 0.0)
             continue;
-        double *w = m->w + (size_t)(f->hash & m->mask) * k * s;
+        double *w = m->w + (size_t)(f->hash & m->mask) * m->slot_size;
         for (size_t h = 0; h < k; h++)
             upd(m, w + h * s, 1, g[h] * x, 0);
     }
