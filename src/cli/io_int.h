@@ -236,7 +236,8 @@ otter_status otter__reader_fail(const otter__reader *r, otter_error *err, const 
 int otter__reader_ignored(const otter__reader *r, const char *name, size_t len);
 
 /* Adds a numeric / categorical feature, turning the instance's OTTER_INVALID (NaN, Inf,
- * bad key) into OTTER_PARSE "line N: feature 'what': <reason>". */
+ * bad key) into OTTER_PARSE "line N: feature 'what': <reason>". `what` may be NULL: the
+ * instance's NaN/Inf message already names the feature, so hot loops format nothing. */
 otter_status otter__reader_add_num(const otter__reader *r, otter_instance *inst,
                                    otter_feature_key key, double value, const char *what,
                                    otter_error *err);

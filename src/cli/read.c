@@ -229,14 +229,16 @@ static otter_status instance_fail(const otter__reader *r, otter_status st, const
         return otter_error_set(err, OTTER_NOMEM, "%s", e->message);
     if (strncmp(e->message, "feature '", 9) == 0) /* it names the feature already */
         return otter__reader_fail(r, err, "%s", e->message);
-    return otter__reader_fail(r, err, "feature '%s': %s", what, e->message);
+    return otter__reader_fail(r, err, "feature '%s': %s", what ? what : "?", e->message);
 }
 
 otter_status otter__reader_add_num(const otter__reader *r, otter_instance *inst,
                                    otter_feature_key key, double value, const char *what,
                                    otter_error *err)
 {
-    otter_error e = {OTTER_OK, {0}};
+    otter_error e; /* per-feature hot path: no 256-byte memset */
+    e.code = OTTER_OK;
+    e.message[0] = '\0';
     otter_status st = otter_instance_add_num(inst, key, value, &e);
     return st == OTTER_OK ? OTTER_OK : instance_fail(r, st, &e, what, err);
 }
@@ -245,7 +247,9 @@ otter_status otter__reader_add_cat(const otter__reader *r, otter_instance *inst,
                                    otter_feature_key key, const char *value, size_t len,
                                    const char *what, otter_error *err)
 {
-    otter_error e = {OTTER_OK, {0}};
+    otter_error e;
+    e.code = OTTER_OK;
+    e.message[0] = '\0';
     otter_status st = otter_instance_add_cat(inst, key, value, len, &e);
     return st == OTTER_OK ? OTTER_OK : instance_fail(r, st, &e, what, err);
 }
@@ -254,7 +258,9 @@ otter_status otter__reader_intern(const otter__reader *r, otter_instance *inst, 
                                   size_t ns_len, const char *name, size_t name_len,
                                   otter_feature_key *key, otter_error *err)
 {
-    otter_error e = {OTTER_OK, {0}};
+    otter_error e;
+    e.code = OTTER_OK;
+    e.message[0] = '\0';
     otter_status st = otter_instance_intern(inst, ns, ns_len, name, name_len, key, &e);
     if (st == OTTER_OK)
         return OTTER_OK;

@@ -88,20 +88,19 @@ static otter_status read_feature(otter__reader *r, otter_instance *inst, const c
 {
     const char *colon = memchr(t, ':', n);
     size_t name_len = colon ? (size_t)(colon - t) : n;
-    char what[96];
-    snprintf(what, sizeof what, "%.*s%s%.*s", echo_len(ns_len), ns, ns_len ? "." : "",
-             echo_len(name_len), t);
     if (name_len == 0)
         return otter__reader_fail(r, err, "empty feature name in '%.*s'", echo_len(n), t);
     double v = 1.0;
     if (colon != NULL && otter__parse_double(colon + 1, n - name_len - 1, &v) != 0)
-        return otter__reader_fail(r, err, "feature '%s': bad value '%.*s'", what,
+        return otter__reader_fail(r, err, "feature '%.*s%s%.*s': bad value '%.*s'",
+                                  echo_len(ns_len), ns, ns_len ? "." : "", echo_len(name_len), t,
                                   echo_len(n - name_len - 1), colon + 1);
     otter_feature_key key;
     otter_status st = otter__reader_intern(r, inst, ns, ns_len, t, name_len, &key, err);
     if (st != OTTER_OK)
         return st;
-    return otter__reader_add_num(r, inst, key, v * scale, what, err);
+    /* The instance's own error names the feature, so no name is formatted per feature. */
+    return otter__reader_add_num(r, inst, key, v * scale, NULL, err);
 }
 
 static otter_status read_features(otter__reader *r, otter_instance *inst, const char *b,
