@@ -5,7 +5,10 @@ scikit-learn on two synthetic streams written by `otter gen`.
 Run it with the venv made by bench/setup.sh (bench/run.sh does both):
 
     bench/.venv/bin/python bench/linear.py [--rows N] [--river-rows N] [--quick]
-                                           [--otter-param k=v]...
+                                           [--repeat N] [--otter-param k=v]...
+
+Writes bench/out/linear.md (tables, machine, versions) and linear.json; data
+files go to bench/data/, per-run logs to bench/out/logs/.
 
 Fairness rules (the point of the benchmark is an honest comparison):
   * Same data: both the CSV and the VW-format file of a stream are written by
@@ -346,6 +349,23 @@ def run_vw(path, y, logs, preds_path):
     }
 
 
+def combine(key, rounds):
+    """Best (lowest) time over the rounds; metrics of the first round."""
+    r = dict(rounds[0])
+    for t in ("wall_s", "loop_s"):
+        if t in r:
+            r[t + "_rounds"] = [x[t] for x in rounds]
+            r[t] = min(r[t + "_rounds"])
+    for t, best in (("report_rows_per_sec", max), ("vw_run_s", min)):
+        if r.get(t) is not None:
+            r[t] = best(x[t] for x in rounds)
+    rss = [x["peak_rss_bytes"] for x in rounds if x["peak_rss_bytes"] is not None]
+    r["peak_rss_bytes"] = max(rss) if rss else None
+    if any(abs(x["log_loss"] - r["log_loss"]) > 1e-9 for x in rounds):
+        print(f"  warning: {key}: log loss differs between rounds", file=sys.stderr)
+    return r
+
+
 def run_worker(tool, path, rows, y, num, cat, logs, preds_path):
     import numpy as np
 
@@ -365,6 +385,14 @@ def run_worker(tool, path, rows, y, num, cat, logs, preds_path):
 
 # --------------------------------------------------------------------------
 # Report
+
+
+def loadavg():
+    """1-minute load average: other work on the machine skews timings."""
+    try:
+        return float(open("/proc/loadavg").read().split()[0])
+    except OSError:
+        return None
 
 
 def machine_info():
@@ -416,20 +444,25 @@ def mib(b):
     return "n/a" if b is None else f"{b / 2**20:.0f}"
 
 
+def spread(r):
+    t = r.get("loop_s_rounds") or r["wall_s_rounds"]
+    return f"{min(t):.2f}-{max(t):.2f}" if len(t) > 1 else "-"
+
+
 def stream_table(s):
     """Markdown table for one stream, with the ratio of Otter's rows/s to each
     peer's (format-matched: Otter on the same file format as the peer)."""
     res = s["results"]
     rate = {k: r["rows_per_sec"] for k, r in res.items()}
     lines = [
-        "| tool | input | rows | time (s) | rows/s | Otter/peer | log loss | AUC | peak RSS (MiB) | settings |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| tool | input | rows | time (s) | rounds (s) | rows/s | Otter/peer | log loss | AUC | peak RSS (MiB) | settings |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
 
     def row(label, key, inp, ratio, settings):
         r = res[key]
         lines.append(
-            f"| {label} | {inp} | {r['rows']:,} | {r['time_s']:.2f} | {fmt_rate(rate[key])} | {ratio} "
+            f"| {label} | {inp} | {r['rows']:,} | {r['time_s']:.2f} | {spread(r)} | {fmt_rate(rate[key])} | {ratio} "
             f"| {r['log_loss']:.4f} | {r['auc']:.4f} | {mib(r['peak_rss_bytes'])} | {settings} |")
 
     ocmd = " ".join(["otter eval --model logreg"] + [f"--param {p}" for p in s["otter_params"]])
@@ -483,10 +516,15 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smoke test: 20000 rows")
     ap.add_argument("--otter-param", action="append", default=[], metavar="K=V",
                     help="extra `--param K=V` for otter eval on both streams (repeatable)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="timed rounds per tool; the best is reported (default 3, 1 with --quick)")
     ap.add_argument("--otter", default=os.path.join(ROOT, "otter"), help="otter binary")
     args = ap.parse_args()
     if args.quick:
         args.rows = 20_000
+        if "--repeat" not in sys.argv:
+            args.repeat = 1
+    args.repeat = max(1, args.repeat)
     river_rows = min(args.river_rows, args.rows)
 
     data_dir = os.path.join(BENCH, "data")
@@ -498,6 +536,7 @@ def main():
         sys.exit(f"no otter binary at {args.otter}: run `make -j2` in {ROOT}")
 
     started = datetime.datetime.now().astimezone()
+    load_start = loadavg()
     reproduce = " ".join(["bash bench/run.sh", shlex.join(sys.argv[1:])]).strip()
     streams = []
     for st in STREAMS:
@@ -506,22 +545,29 @@ def main():
         paths, gen_cmds, y = generate(args.otter, st, args.rows, data_dir)
         num, cat = feature_columns(paths["csv"])
         L = lambda tool: os.path.join(log_dir, f"{name}.{tool}")
-        res = {}
-        print("  otter csv", flush=True)
-        res["otter_csv"] = run_otter(args.otter, paths["csv"], "csv", args.otter_param, L("otter_csv"))
-        print("  otter vw", flush=True)
-        res["otter_vw"] = run_otter(args.otter, paths["vw"], "vw", args.otter_param, L("otter_vw"))
-        print(f"  otter csv, first {river_rows:,} rows", flush=True)
-        res["otter_csv_head"] = run_otter(args.otter, paths["csv"], "csv", args.otter_param,
-                                          L("otter_csv_head"), limit=river_rows)
-        print("  vw", flush=True)
-        res["vw"] = run_vw(paths["vw"], y, L("vw"), os.path.join(data_dir, f"{name}.vw.preds"))
-        print("  scikit-learn", flush=True)
-        res["sklearn"] = run_worker("sklearn", paths["csv"], args.rows, y, num, cat, L("sklearn"),
-                                    os.path.join(data_dir, f"{name}.sklearn.npy"))
-        print(f"  river, first {river_rows:,} rows", flush=True)
-        res["river"] = run_worker("river", paths["csv"], river_rows, y, num, cat, L("river"),
-                                  os.path.join(data_dir, f"{name}.river.npy"))
+        # One thunk per tool line. Rounds are interleaved (every tool once per
+        # round) so a burst of outside load hits all tools alike; each tool's
+        # time is its best round, its metrics come from round 1 (all tools are
+        # deterministic here, which combine() checks).
+        tasks = [
+            ("otter_csv", lambda: run_otter(args.otter, paths["csv"], "csv", args.otter_param,
+                                            L("otter_csv"))),
+            ("otter_vw", lambda: run_otter(args.otter, paths["vw"], "vw", args.otter_param,
+                                           L("otter_vw"))),
+            ("otter_csv_head", lambda: run_otter(args.otter, paths["csv"], "csv", args.otter_param,
+                                                 L("otter_csv_head"), limit=river_rows)),
+            ("vw", lambda: run_vw(paths["vw"], y, L("vw"), os.path.join(data_dir, f"{name}.vw.preds"))),
+            ("sklearn", lambda: run_worker("sklearn", paths["csv"], args.rows, y, num, cat, L("sklearn"),
+                                           os.path.join(data_dir, f"{name}.sklearn.npy"))),
+            ("river", lambda: run_worker("river", paths["csv"], river_rows, y, num, cat, L("river"),
+                                         os.path.join(data_dir, f"{name}.river.npy"))),
+        ]
+        rounds = {k: [] for k, _ in tasks}
+        for rnd in range(args.repeat):
+            for k, fn in tasks:
+                print(f"  round {rnd + 1}/{args.repeat}: {k}", flush=True)
+                rounds[k].append(fn())
+        res = {k: combine(k, rs) for k, rs in rounds.items()}
         # The time each tool's rows/s is taken from (see module docstring).
         for k, r in res.items():
             r["time_s"] = r["loop_s"] if k in ("sklearn", "river") else r["wall_s"]
@@ -543,6 +589,7 @@ def main():
         })
 
     info = machine_info()
+    info["loadavg_1m_start"], info["loadavg_1m_end"] = load_start, loadavg()
     vers = versions(args.otter)
     md = [
         "# Linear learners: Otter vs Vowpal Wabbit, scikit-learn, River",
@@ -550,6 +597,7 @@ def main():
         f"- Date: {started.isoformat(timespec='seconds')}",
         f"- Machine: {info['nproc']} CPUs, {info['cpu']}, {info['ram_gib']} GiB RAM, Linux {info['kernel']}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()),
+        f"- Load average (1 min) at start / end: {info['loadavg_1m_start']} / {info['loadavg_1m_end']}",
         f"- Reproduce: `{reproduce}`",
         "- Task: binary logistic regression, one prequential pass (predict each row, then learn it). "
         "Every tool reads the file itself in its own process; same data (both formats written by "
@@ -559,6 +607,8 @@ def main():
         "native C++ parser and driver on the file, then `finish()`.",
         "- rows/s: rows / time, where time is the wall clock of the tool's process (Otter, VW) or, "
         "for River and scikit-learn, of their loop from opening the file to the last prediction. "
+        f"Each tool ran {args.repeat} interleaved round(s); time is the best round, 'rounds' the "
+        "range; metrics are from round 1 (runs are deterministic). "
         "Otter/peer is Otter's rows/s over the peer's, on the same file format. Peak RSS is GNU "
         "time's %M for the process (Otter's includes the libtool wrapper script, a ~13 ms start).",
         "",
@@ -574,7 +624,7 @@ def main():
         f.write(text)
     with open(os.path.join(out_dir, "linear.json"), "w") as f:
         json.dump({"date": started.isoformat(timespec="seconds"), "machine": info, "versions": vers,
-                   "reproduce": reproduce, "seed": SEED, "hash_bits": HASH_BITS,
+                   "reproduce": reproduce, "seed": SEED, "hash_bits": HASH_BITS, "repeat": args.repeat,
                    "river_rows": river_rows, "streams": streams}, f, indent=2)
     print(f"\nwrote {os.path.relpath(out_dir, ROOT)}/linear.md and linear.json")
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command for the linear-learner benchmark:
-#   bash bench/run.sh [--rows N] [--river-rows N] [--quick] [--otter-param k=v]...
+#   bash bench/run.sh [--rows N] [--river-rows N] [--quick] [--repeat N] [--otter-param k=v]...
 # Sets up bench/.venv (pinned peers), builds otter if needed, then runs
 # bench/linear.py with the venv's python, passing all arguments through.
 set -euo pipefail

@@ -19,14 +19,14 @@ if [ $status -eq 0 ]; then
 fi
 # One summary over both runs, from the automake .trs files and Check's own counts.
 passed=0; failed=0
-for trs in tests/*.trs asan-build/tests/*.trs; do
+for trs in tests/*.trs asan-build/build/tests/*.trs; do
     [ -f "$trs" ] || continue
     case "$(sed -n 's/^:test-result: //p' "$trs")" in
         PASS|SKIP) passed=$((passed + 1)) ;;
         *) failed=$((failed + 1)) ;;
     esac
 done
-checks=$(cat tests/*.log asan-build/tests/*.log 2>/dev/null |
+checks=$(cat tests/*.log asan-build/build/tests/*.log 2>/dev/null |
          sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)/\1 \2 \3/p' |
          awk '{c+=$1; f+=$2+$3} END {printf "%d %d", c, f}')
 echo "Check unit tests: ${checks% *} checks, ${checks#* } failed or errored (normal + ASan/UBSan runs)"

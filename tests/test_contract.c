@@ -225,6 +225,38 @@ START_TEST(corrupt_blobs_rejected)
 }
 END_TEST
 
+START_TEST(predict_learn_equals_predict_then_learn)
+{
+    const otter_learner_type *t = otter_context_learner_at(ctx, (size_t)_i);
+    otter_learner *a = create(t), *b = create(t);
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    otter_rng rng;
+    otter_rng_seed(&rng, 10);
+    for (int i = 0; i < 500; i++) {
+        double x;
+        int c;
+        row(inst, &rng, &x, &c);
+        double y = label_for(a, x, c);
+        otter_prediction p1, p2;
+        OK(otter_learner_predict(a, inst, &p1, err));
+        OK(otter_learner_learn(a, inst, y, 1.0 + (i % 2), err));
+        OK(otter_learner_predict_learn(b, inst, y, 1.0 + (i % 2), &p2, err));
+        ck_assert_msg(memcmp(&p1.score, &p2.score, sizeof p1.score) == 0 &&
+                          p1.label == p2.label,
+                      "%s: row %d scored %a vs %a", t->name, i, p1.score, p2.score);
+    }
+    ck_assert_msg(same_blob(a, b), "%s: predict_learn left a different state", t->name);
+    otter_error e = {0};
+    otter_prediction p;
+    ck_assert_int_eq(otter_learner_predict_learn(b, inst, NAN, 1.0, &p, &e), OTTER_INVALID);
+    ck_assert_msg(same_blob(a, b), "%s: a rejected predict_learn changed the model", t->name);
+    otter_instance_destroy(inst);
+    otter_learner_destroy(a);
+    otter_learner_destroy(b);
+}
+END_TEST
+
 START_TEST(describe_reports_basics)
 {
     const otter_learner_type *t = otter_context_learner_at(ctx, (size_t)_i);
@@ -256,6 +288,7 @@ int main(void)
     tcase_add_loop_test(tc, bad_label_and_weight_change_nothing, 0, n);
     tcase_add_loop_test(tc, round_trip_and_determinism, 0, n);
     tcase_add_loop_test(tc, corrupt_blobs_rejected, 0, n);
+    tcase_add_loop_test(tc, predict_learn_equals_predict_then_learn, 0, n);
     tcase_add_loop_test(tc, describe_reports_basics, 0, n);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -18,34 +18,34 @@
 
 /* ck_assert* records every passing assertion (a write to the parent in fork mode), which
  * dominates run time in loops; these report only failures. */
-#define EXPECT(c)                                                                             \
-    do {                                                                                      \
-        if (!(c))                                                                             \
-            ck_abort_msg("%s:%d: failed: %s", __FILE__, __LINE__, #c);                        \
+#define EXPECT(c)                                                                                  \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            ck_abort_msg("%s:%d: failed: %s", __FILE__, __LINE__, #c);                             \
     } while (0)
-#define EXPECT_U32(a, b)                                                                      \
-    do {                                                                                      \
-        uint32_t a_ = (a), b_ = (b);                                                          \
-        if (a_ != b_)                                                                         \
-            ck_abort_msg("%s:%d: %s == %s failed (0x%08x vs 0x%08x)", __FILE__, __LINE__, #a, \
-                         #b, (unsigned)a_, (unsigned)b_);                                     \
+#define EXPECT_U32(a, b)                                                                           \
+    do {                                                                                           \
+        uint32_t a_ = (a), b_ = (b);                                                               \
+        if (a_ != b_)                                                                              \
+            ck_abort_msg("%s:%d: %s == %s failed (0x%08x vs 0x%08x)", __FILE__, __LINE__, #a, #b,  \
+                         (unsigned)a_, (unsigned)b_);                                              \
     } while (0)
 
 /* Asserts that `call` fails with `want` and that err holds that status and a message
  * containing `needle` (NULL: any non-empty message). */
-#define FAILS(want, needle, call)                                                             \
-    do {                                                                                      \
-        otter_error e_ = {0};                                                                 \
-        otter_error *err = &e_;                                                               \
-        otter_status st_ = (call);                                                            \
-        ck_assert_msg(st_ == (want), "%s returned %s, want %s (%s)", #call,                   \
-                      otter_status_name(st_), otter_status_name(want), e_.message);           \
-        ck_assert_msg(e_.code == st_, "%s: err.code %s != returned %s", #call,                \
-                      otter_status_name(e_.code), otter_status_name(st_));                    \
-        const char *n_ = (needle);                                                            \
-        ck_assert_msg(e_.message[0] != '\0', "%s: empty error message", #call);               \
-        ck_assert_msg(!n_ || strstr(e_.message, n_), "%s: message '%s' lacks '%s'", #call,    \
-                      e_.message, n_ ? n_ : "");                                              \
+#define FAILS(want, needle, call)                                                                  \
+    do {                                                                                           \
+        otter_error e_ = {0};                                                                      \
+        otter_error *err = &e_;                                                                    \
+        otter_status st_ = (call);                                                                 \
+        ck_assert_msg(st_ == (want), "%s returned %s, want %s (%s)", #call,                        \
+                      otter_status_name(st_), otter_status_name(want), e_.message);                \
+        ck_assert_msg(e_.code == st_, "%s: err.code %s != returned %s", #call,                     \
+                      otter_status_name(e_.code), otter_status_name(st_));                         \
+        const char *n_ = (needle);                                                                 \
+        ck_assert_msg(e_.message[0] != '\0', "%s: empty error message", #call);                    \
+        ck_assert_msg(!n_ || strstr(e_.message, n_), "%s: message '%s' lacks '%s'", #call,         \
+                      e_.message, n_ ? n_ : "");                                                   \
     } while (0)
 
 /* ======================================================================== status */
@@ -270,9 +270,9 @@ START_TEST(crc32c_incremental_unaligned)
     for (size_t k = 0; k <= N; k++)
         EXPECT_U32(otter_crc32c(otter_crc32c(0, data, k), data + k, N - k), whole);
     /* Three pieces. */
-    EXPECT_U32(otter_crc32c(otter_crc32c(otter_crc32c(0, data, 3), data + 3, 500), data + 503,
-                            N - 503),
-               whole);
+    EXPECT_U32(
+        otter_crc32c(otter_crc32c(otter_crc32c(0, data, 3), data + 3, 500), data + 503, N - 503),
+        whole);
     /* The same bytes at every alignment. */
     uint8_t *copy = malloc(N + 16);
     ck_assert_ptr_nonnull(copy);
@@ -607,7 +607,7 @@ START_TEST(params_resolve_errors)
     FAILS(OTTER_INVALID, "'b'", resolve_text("b=2", v, err));
     FAILS(OTTER_INVALID, "'b'", resolve_text("b=", v, err));
     FAILS(OTTER_INVALID, "sgd|adagrad|ftrl", resolve_text("en=newton", v, err));
-    FAILS(OTTER_INVALID, "'en'", resolve_text("en=ada", v, err));     /* prefix */
+    FAILS(OTTER_INVALID, "'en'", resolve_text("en=ada", v, err));      /* prefix */
     FAILS(OTTER_INVALID, "'en'", resolve_text("en=adagrads", v, err)); /* longer */
     FAILS(OTTER_INVALID, "'en'", resolve_text("en=", v, err));
     FAILS(OTTER_INVALID, "'en'", resolve_text("en=sgd|adagrad", v, err));
@@ -729,7 +729,10 @@ static otter_instance *new_instance(void)
     return inst;
 }
 
-static uint32_t mm(const char *s, uint32_t seed) { return otter_murmur3_32(s, strlen(s), seed); }
+static uint32_t mm(const char *s, uint32_t seed)
+{
+    return otter_murmur3_32(s, strlen(s), seed);
+}
 
 START_TEST(instance_intern)
 {
@@ -836,10 +839,8 @@ START_TEST(instance_invalid_values)
     FAILS(OTTER_INVALID, "NaN", otter_instance_num(inst, NULL, "temperature", NAN, err));
     FAILS(OTTER_INVALID, "pressure", otter_instance_num(inst, "ns", "pressure", INFINITY, err));
     FAILS(OTTER_INVALID, "infinite", otter_instance_num(inst, "ns", "pressure", -INFINITY, err));
-    FAILS(OTTER_INVALID, "unknown feature key",
-          otter_instance_add_num(inst, 12345, 1.0, err));
-    FAILS(OTTER_INVALID, "unknown feature key",
-          otter_instance_add_cat(inst, 12345, "x", 1, err));
+    FAILS(OTTER_INVALID, "unknown feature key", otter_instance_add_num(inst, 12345, 1.0, err));
+    FAILS(OTTER_INVALID, "unknown feature key", otter_instance_add_cat(inst, 12345, "x", 1, err));
     FAILS(OTTER_INVALID, "colour", otter_instance_cat(inst, NULL, "colour", NULL, err));
     otter_feature_key k;
     OK(otter_instance_intern(inst, NULL, 0, "colour", 6, &k, err));
@@ -1001,6 +1002,7 @@ START_TEST(codec_round_trip)
     otter__wr_f64(&w, nan_in);
     otter__wr_f64s(&w, ds, 4);
     otter__wr_f64s(&w, ds, 0);
+    otter__wr_f64s(&w, NULL, 0); /* an empty array may be NULL */
     otter__wr_str(&w, "hello", 5);
     otter__wr_str(&w, "", 0);
     otter__wr_bytes(&w, "\x00\xff", 2);
@@ -1029,6 +1031,7 @@ START_TEST(codec_round_trip)
     otter__rd_f64s(&r, got, 4);
     ck_assert_int_eq(memcmp(got, ds, sizeof ds), 0); /* -0.0 and the subnormal bit-exact */
     otter__rd_f64s(&r, got, 0);
+    otter__rd_f64s(&r, NULL, 0);
     size_t n;
     const char *s = otter__rd_str(&r, &n);
     ck_assert_uint_eq(n, 5);
@@ -1105,8 +1108,8 @@ static size_t make_blob(otter_buf *out, size_t prefix_len, const char *type, uin
     for (size_t i = 0; i < prefix_len; i++)
         ck_assert_int_eq(otter_buf_append(out, "J", 1, &err), OTTER_OK);
     size_t start = out->len, len_at;
-    ck_assert_int_eq(
-        otter__blob_begin(out, type, ver, params, strlen(params), &len_at, &err), OTTER_OK);
+    ck_assert_int_eq(otter__blob_begin(out, type, ver, params, strlen(params), &len_at, &err),
+                     OTTER_OK);
     ck_assert_int_eq(otter_buf_append(out, payload, payload_len, &err), OTTER_OK);
     ck_assert_int_eq(otter__blob_end(out, start, len_at, &err), OTTER_OK);
     return start;
@@ -1371,8 +1374,7 @@ static otter_learner *new_learner(const otter_context *ctx, const char *type, co
     otter_learner *l = NULL;
     otter_error err = {0};
     ck_assert_int_eq(otter_params_create(&p, &err), OTTER_OK);
-    ck_assert_msg(otter_params_parse(p, params ? params : "", &err) == OTTER_OK, "%s",
-                  err.message);
+    ck_assert_msg(otter_params_parse(p, params ? params : "", &err) == OTTER_OK, "%s", err.message);
     ck_assert_msg(otter_learner_create(ctx, type, p, &l, &err) == OTTER_OK, "%s", err.message);
     otter_params_destroy(p);
     return l;

@@ -37,7 +37,7 @@ static void fill(otter_instance *inst, const double *x, size_t n, int dense)
         OK(otter_instance_set_dense(inst, x, n, err));
         return;
     }
-    char name[16];
+    char name[32];
     for (size_t i = 0; i < n; i++) {
         snprintf(name, sizeof name, "x%zu", i);
         OK(otter_instance_num(inst, NULL, name, x[i], err));

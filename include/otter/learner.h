@@ -88,6 +88,10 @@ typedef struct otter_learner_type {
     void (*describe)(const void *self, const otter_kv_sink *sink);
     size_t (*bytes)(const void *self); /* memory held by the model */
     void (*destroy)(void *self);
+    /* Optional (NULL: predict then learn): fills out with exactly what predict would
+     * have returned before this update, then learns; lets a model share the work. */
+    otter_status (*predict_learn)(void *self, const otter_instance *inst, double label,
+                                  double weight, otter_prediction *out, otter_error *err);
 } otter_learner_type;
 
 /* Creates a learner of a registered type. params may be NULL (all defaults) and is
@@ -107,6 +111,14 @@ otter_status otter_learner_predict(const otter_learner *learner, const otter_ins
  * Labels are checked against the task (OTTER_INVALID, model unchanged, otherwise). */
 otter_status otter_learner_learn(otter_learner *learner, const otter_instance *inst,
                                  double label, double weight, otter_error *err);
+
+/* Test, then train: fills out with the prediction of the model as it was, then learns
+ * from the example (prequential evaluation, and a server that scores and learns a row
+ * it already has the label for). Same checks and effects as predict followed by learn;
+ * types that can share the work between the two do it in one pass. */
+otter_status otter_learner_predict_learn(otter_learner *learner, const otter_instance *inst,
+                                         double label, double weight, otter_prediction *out,
+                                         otter_error *err);
 
 /* Appends the learner's state blob to out: magic "OTR1", format version, type name,
  * type state version, canonical params, payload, CRC32C (see docs/architecture.md). */

@@ -247,20 +247,18 @@ static void curve_row(const struct eval_run *r)
         curve_num(r->curve, v[i], i + 1 == sizeof v / sizeof *v);
 }
 
-/* Scores, records and learns one row. OTTER_INVALID from the metrics or the learner
- * means the row itself is bad (its label); the model is unchanged then. */
+/* Scores, learns and records one row (the score is the model's before the row).
+ * OTTER_INVALID means the row itself is bad (its label); nothing changed then. */
 static otter_status step(struct eval_run *r, double label, double weight, otter_error *err)
 {
     if (weight == 0.0)
         return OTTER_OK; /* zero-weight rows are neither scored nor learned */
     otter_prediction pred;
-    otter_status st = otter_learner_predict(r->learner, r->inst, &pred, err);
+    otter_status st = otter_learner_predict_learn(r->learner, r->inst, label, weight, &pred, err);
     if (st != OTTER_OK)
         return st;
     double mlabel = pred.task == OTTER_TASK_BINARY && label == -1.0 ? 0.0 : label;
-    if ((st = otter_metrics_update(r->metrics, &pred, mlabel, weight, err)) != OTTER_OK)
-        return st;
-    return otter_learner_learn(r->learner, r->inst, label, weight, err);
+    return otter_metrics_update(r->metrics, &pred, mlabel, weight, err);
 }
 
 static otter_status loop(const struct eval_opts *o, struct eval_run *r, otter_error *err)

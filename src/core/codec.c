@@ -115,6 +115,8 @@ void otter__rd_f64s(otter__rd *r, double *out, size_t n)
         r->failed = 1;
         return;
     }
+    if (n == 0) /* out may be NULL for an empty array; memcpy must not see it */
+        return;
     if (host_is_le()) {
         memcpy(out, otter__rd_bytes(r, n * 8), n * 8);
         return;

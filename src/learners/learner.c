@@ -114,21 +114,47 @@ static otter_status check_label(const otter_learner *l, double label, otter_erro
     return OTTER_OK;
 }
 
+/* Validates weight and label before any state changes; maps binary -1 to 0. */
+static otter_status check_update(const otter_learner *l, double *label, double weight,
+                                 otter_error *err)
+{
+    if (!isfinite(weight) || weight <= 0)
+        return otter_error_set(err, OTTER_INVALID,
+                               "importance weight must be a finite number > 0, got %.17g",
+                               weight);
+    otter_status st = check_label(l, *label, err);
+    if (st == OTTER_OK && *label == -1.0 && l->type->task(l->self) == OTTER_TASK_BINARY)
+        *label = 0.0;
+    return st;
+}
+
 otter_status otter_learner_learn(otter_learner *l, const otter_instance *inst, double label,
                                  double weight, otter_error *err)
 {
     if (!l || !inst)
         return otter_error_set(err, OTTER_INVALID, "learner and instance are required");
-    if (!isfinite(weight) || weight <= 0)
-        return otter_error_set(err, OTTER_INVALID,
-                               "importance weight must be a finite number > 0, got %.17g",
-                               weight);
-    otter_status st = check_label(l, label, err);
+    otter_status st = check_update(l, &label, weight, err);
     if (st != OTTER_OK)
         return st;
-    if (label == -1.0 && l->type->task(l->self) == OTTER_TASK_BINARY)
-        label = 0.0;
     st = l->type->learn(l->self, inst, label, weight, err);
+    if (st == OTTER_OK)
+        l->updates++;
+    return st;
+}
+
+otter_status otter_learner_predict_learn(otter_learner *l, const otter_instance *inst,
+                                         double label, double weight, otter_prediction *out,
+                                         otter_error *err)
+{
+    if (!l || !inst || !out)
+        return otter_error_set(err, OTTER_INVALID, "learner, instance and output are required");
+    if (!l->type->predict_learn) {
+        otter_status st = otter_learner_predict(l, inst, out, err);
+        return st != OTTER_OK ? st : otter_learner_learn(l, inst, label, weight, err);
+    }
+    otter_status st = check_update(l, &label, weight, err);
+    if (st == OTTER_OK)
+        st = l->type->predict_learn(l->self, inst, label, weight, out, err);
     if (st == OTTER_OK)
         l->updates++;
     return st;

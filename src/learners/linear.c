@@ -47,7 +47,8 @@ enum {
         {"intercept", OTTER_PARAM_BOOL, "true", 0, 0, 0, NULL, "learn a bias term"},          \
     {                                                                                         \
         "standardize", OTTER_PARAM_BOOL, "true", 0, 0, 0, NULL,                              \
-            "scale numeric features by running mean and variance"                             \
+            "standardize numeric features by running mean and variance (inputs constant "  \
+            "when present, like indicators, pass unchanged)"                             \
     }
 
 static const otter_param_spec logreg_params[] = {
@@ -201,16 +202,26 @@ static otter_status lin_predict(const void *self, const otter_instance *inst,
     return OTTER_OK;
 }
 
-/* Welford's update of st (count, mean, M2) with x, and the cached 1/sd at stride `cs`. */
+/* Welford's update of the statistics at st (components `cs` apart) with x, then the
+ * affine map described with OTTER__ST_* in linear_int.h. */
 static void welford(double *st, size_t cs, double x)
 {
-    double *n = st, *mean = st + cs, *m2 = st + 2 * cs, *inv = st + 3 * cs;
+    double *n = st, *mean = st + OTTER__ST_MEAN * cs, *m2 = st + OTTER__ST_M2 * cs;
+    double *scale = st + OTTER__ST_SCALE * cs, *offset = st + OTTER__ST_OFFSET * cs;
     *n += 1;
     double delta = x - *mean;
     *mean += delta / *n;
     *m2 += delta * (x - *mean);
     double var = *m2 / *n;
-    *inv = *n >= 2 && var > 1e-24 ? 1.0 / sqrt(var) : 0.0;
+    if (*n < 2) {
+        *scale = *offset = 0.0;
+    } else if (var <= 1e-12 * (1.0 + *mean * *mean)) {
+        *scale = 1.0;
+        *offset = 0.0;
+    } else {
+        *scale = 1.0 / sqrt(var);
+        *offset = *mean * *scale;
+    }
 }
 
 static void update_stats(otter__lin *m, const otter_instance *inst)
@@ -225,27 +236,44 @@ static void update_stats(otter__lin *m, const otter_instance *inst)
         welford(m->dstats + j, m->d_cap, inst->dense[j]);
 }
 
-static otter_status lin_learn(void *self, const otter_instance *inst, double label,
-                              double weight, otter_error *err)
+/* One update; fills *out (when not NULL) with the prediction of the model before the
+ * update, so prequential evaluation costs one pass over the features, not two. The
+ * step uses the same standardized inputs the margins were computed with; the running
+ * statistics take the row in afterwards. */
+static otter_status lin_update(otter__lin *m, const otter_instance *inst, double label,
+                               double weight, otter_prediction *out, otter_error *err)
 {
-    otter__lin *m = self;
     if (inst->n_dense > m->d) {
         otter_status st = grow_dense(m, inst->n_dense, err);
         if (st != OTTER_OK)
             return st;
     }
-    if (m->standardize)
-        update_stats(m, inst);
     double mg[OTTER_MAX_CLASSES], g[OTTER_MAX_CLASSES];
     margins(m, inst, mg);
+    if (out)
+        m->loss->predict(mg, m->k, out);
     m->loss->grad(mg, m->k, label, g);
     double scale = weight * (m->loss->task == OTTER_TASK_BINARY && label > 0.5 ? m->pos_weight
                                                                                : 1.0);
     for (size_t h = 0; h < m->k; h++)
         g[h] *= scale;
     m->opt->step(m, inst, g);
+    if (m->standardize)
+        update_stats(m, inst);
     m->t += weight;
     return OTTER_OK;
+}
+
+static otter_status lin_learn(void *self, const otter_instance *inst, double label,
+                              double weight, otter_error *err)
+{
+    return lin_update(self, inst, label, weight, NULL, err);
+}
+
+static otter_status lin_predict_learn(void *self, const otter_instance *inst, double label,
+                                      double weight, otter_prediction *out, otter_error *err)
+{
+    return lin_update(self, inst, label, weight, out, err);
 }
 
 /* ---- state ---- */
@@ -437,7 +465,7 @@ static otter_status svm_make(const otter_param_value *v, otter__lin **m, otter_e
     const otter_learner_type otter__learner_##ident = {                                       \
         OTTER_LEARNER_ABI, tname, summary_text, 1, table, sizeof table / sizeof *table,       \
         check_params, ident##_create, lin_task, lin_n_classes, lin_predict, lin_learn,        \
-        lin_encode, ident##_decode, lin_describe, lin_bytes, lin_destroy};
+        lin_encode, ident##_decode, lin_describe, lin_bytes, lin_destroy, lin_predict_learn};
 
 DEFINE_LINEAR_TYPE(logreg, "logreg",
                    "logistic regression (binary, or softmax with classes > 2), hashed features",

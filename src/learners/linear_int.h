@@ -54,8 +54,8 @@ typedef struct otter__lin {
     /* state */
     double t;       /* sum of importance weights learned (drives SGD's decay) */
     double eta;     /* SGD step size of the row being learned (set by its step) */
-    size_t slot_size; /* doubles per slot: k * stride weights, then 4 statistics when
-                         standardizing (count, mean, M2, 1/sd), so one cache line or two
+    size_t slot_size; /* doubles per slot: k * stride weights, then 5 statistics when
+                         standardizing (see OTTER__ST_*), so one cache line or two
                          serve a feature's weight and its scaling */
     double *w;        /* (mask+1) * slot_size, slot-major: [slot][head][component] */
     double *bias;     /* k * stride */
@@ -63,13 +63,22 @@ typedef struct otter__lin {
     size_t d_cap;
     double *dense;    /* stride * k * d_cap: [component][head][j], so each head's weights
                          are contiguous for BLAS */
-    double *dstats;   /* 4 * d_cap: counts, means, M2s, 1/sd */
+    double *dstats;   /* OTTER__ST_COUNT_ * d_cap: the statistics, one row per kind */
 } otter__lin;
 
-/* Statistics of a standardized numeric input: count, mean, M2 (Welford) and the cached
- * 1/sd, which is 0 until two values were seen or while the variance is ~0, so such an
- * input contributes nothing rather than a huge scaled value. */
-enum { OTTER__ST_N, OTTER__ST_MEAN, OTTER__ST_M2, OTTER__ST_INVSD, OTTER__ST_COUNT_ };
+/* Statistics of a standardized numeric input: count, mean, M2 (Welford), and the
+ * affine map they give, x' = x * scale - offset. Normally scale = 1/sd and offset =
+ * mean/sd. Until two values were seen the map is 0 (no huge first steps); when the
+ * variance is ~0 (an input that is constant whenever present, such as an indicator
+ * written as "name=value:1") it is the identity, so presence keeps its meaning. */
+enum {
+    OTTER__ST_N,
+    OTTER__ST_MEAN,
+    OTTER__ST_M2,
+    OTTER__ST_SCALE,
+    OTTER__ST_OFFSET,
+    OTTER__ST_COUNT_
+};
 
 /* The model input for feature f: standardized for numeric features when enabled. */
 static inline double otter__lin_x(const otter__lin *m, const struct otter__feat *f)
@@ -77,7 +86,7 @@ static inline double otter__lin_x(const otter__lin *m, const struct otter__feat 
     if (!m->standardize || f->cat_off >= 0)
         return f->value;
     const double *st = m->w + (size_t)(f->hash & m->mask) * m->slot_size + m->k * m->stride;
-    return (f->value - st[OTTER__ST_MEAN]) * st[OTTER__ST_INVSD];
+    return f->value * st[OTTER__ST_SCALE] - st[OTTER__ST_OFFSET];
 }
 
 /* The same for dense element j with value x. */
@@ -85,9 +94,9 @@ static inline double otter__lin_dx(const otter__lin *m, size_t j, double x)
 {
     if (!m->standardize)
         return x;
-    const double *mu = m->dstats + OTTER__ST_MEAN * m->d_cap;
-    const double *inv = m->dstats + OTTER__ST_INVSD * m->d_cap;
-    return (x - mu[j]) * inv[j];
+    const double *scale = m->dstats + OTTER__ST_SCALE * m->d_cap;
+    const double *offset = m->dstats + OTTER__ST_OFFSET * m->d_cap;
+    return x * scale[j] - offset[j];
 }
 
 /* Generic row walk for optimizers whose update is per coordinate. `upd` gets the
