@@ -9,6 +9,7 @@
 
 #include "cli_int.h"
 #include "io_int.h"
+#include "pipe_int.h"
 
 #define MAX_LIST 64
 
@@ -18,7 +19,7 @@ struct eval_opts {
     size_t n_cat, n_ignore;
     uint64_t curve_every, window, limit;
     double threshold;
-    int skip_bad, progress;
+    int skip_bad, progress, single_thread;
     otter_params *params;
 };
 
@@ -44,7 +45,9 @@ static void eval_usage(FILE *out)
             "  --limit N           stop after N rows\n"
             "  --load FILE         start from a saved model instead of --model\n"
             "  --save FILE         save the final model (a versioned, checksummed blob)\n"
-            "  --no-progress       no progress line on stderr (shown only on a terminal)\n");
+            "  --no-progress       no progress line on stderr (shown only on a terminal)\n"
+            "  --single-thread     parse and learn in one thread (default: a reader thread\n"
+            "                      parses while the model learns)\n");
 }
 
 static int add_list(const char **list, size_t *n, const char *v, const char *what)
@@ -68,7 +71,7 @@ static int parse_num_opt(const char *name, const char *v, uint64_t *out)
 /* Returns -1 to go on, else the exit code. */
 static int parse_eval(int argc, char **argv, struct eval_opts *o)
 {
-    enum { O_CURVE_EVERY = 256, O_NO_PROGRESS, O_SAVE, O_LOAD, O_LIMIT, O_THRESHOLD };
+    enum { O_CURVE_EVERY = 256, O_NO_PROGRESS, O_SAVE, O_LOAD, O_LIMIT, O_THRESHOLD, O_SINGLE };
     static const struct option longs[] = {
         {"model", required_argument, NULL, 'm'},   {"param", required_argument, NULL, 'p'},
         {"format", required_argument, NULL, 'f'},  {"label", required_argument, NULL, 'l'},
@@ -80,6 +83,7 @@ static int parse_eval(int argc, char **argv, struct eval_opts *o)
         {"save", required_argument, NULL, O_SAVE}, {"load", required_argument, NULL, O_LOAD},
         {"limit", required_argument, NULL, O_LIMIT},
         {"threshold", required_argument, NULL, O_THRESHOLD},
+        {"single-thread", no_argument, NULL, O_SINGLE},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     otter_error err = {0};
     int c;
@@ -95,6 +99,7 @@ static int parse_eval(int argc, char **argv, struct eval_opts *o)
         case 'C': o->curve = optarg; break;
         case 'k': o->skip_bad = 1; break;
         case O_NO_PROGRESS: o->progress = 0; break;
+        case O_SINGLE: o->single_thread = 1; break;
         case O_SAVE: o->save = optarg; break;
         case O_LOAD: o->load = optarg; break;
         case 'c': bad = add_list(o->cat, &o->n_cat, optarg, "--cat"); break;
@@ -135,6 +140,7 @@ static int parse_eval(int argc, char **argv, struct eval_opts *o)
 struct eval_run {
     FILE *in, *curve;
     otter__reader *reader;
+    otter__pipe *pipe; /* the reader thread, unless --single-thread */
     otter_instance *inst;
     otter_learner *learner;
     otter_metrics *metrics;
@@ -145,6 +151,7 @@ struct eval_run {
 
 static void run_free(struct eval_run *r)
 {
+    otter__pipe_stop(r->pipe); /* before the reader it uses */
     otter__reader_close(r->reader);
     if (r->in && r->in != stdin)
         fclose(r->in);
@@ -217,7 +224,21 @@ static otter_status setup(const otter_context *ctx, const struct eval_opts *o,
         return otter_error_set(err, OTTER_IO, "cannot open '%s' for writing", o->curve);
     otter__reader_options ro = {o->format, o->label, o->weight, o->cat, o->n_cat,
                                 o->ignore, o->n_ignore, 1};
-    return otter__reader_open(r->in, &ro, &r->reader, err);
+    otter_status st2 = otter__reader_open(r->in, &ro, &r->reader, err);
+    if (st2 == OTTER_OK && !o->single_thread)
+        st2 = otter__pipe_start(r->reader, !o->skip_bad, &r->pipe, err);
+    return st2;
+}
+
+/* The next row from the reader thread, or straight from the reader. */
+static otter_status next_row(struct eval_run *r, double *label, double *weight, uint64_t *line,
+                             int *eof, otter_error *err)
+{
+    if (r->pipe)
+        return otter__pipe_next(r->pipe, r->inst, label, weight, line, eof, err);
+    otter_status st = otter__reader_next(r->reader, r->inst, label, weight, eof, err);
+    *line = otter__reader_line(r->reader);
+    return st;
 }
 
 static void curve_header(FILE *f)
@@ -271,13 +292,13 @@ static otter_status loop(const struct eval_opts *o, struct eval_run *r, otter_er
     otter_status st = OTTER_OK;
     while (!o->limit || r->rows < o->limit) {
         double label, weight;
+        uint64_t line;
         int eof;
-        st = otter__reader_next(r->reader, r->inst, &label, &weight, &eof, err);
+        st = next_row(r, &label, &weight, &line, &eof, err);
         if (st == OTTER_OK && eof)
             break;
         if (st == OTTER_OK && (st = step(r, label, weight, err)) == OTTER_INVALID)
-            otter_error_prefix(err, "line %llu",
-                               (unsigned long long)otter__reader_line(r->reader));
+            otter_error_prefix(err, "line %llu", (unsigned long long)line);
         if (st == OTTER_PARSE || st == OTTER_INVALID) {
             if (!o->skip_bad)
                 return st;
@@ -291,7 +312,9 @@ static otter_status loop(const struct eval_opts *o, struct eval_run *r, otter_er
         if ((r->rows & 1023) == 0) {
             size_t b = otter_learner_bytes(r->learner);
             r->peak_bytes = b > r->peak_bytes ? b : r->peak_bytes;
-            otter__progress_update(&prog, r->rows, otter__reader_bytes(r->reader));
+            otter__progress_update(&prog, r->rows,
+                                   r->pipe ? otter__pipe_bytes(r->pipe)
+                                           : otter__reader_bytes(r->reader));
         }
         if (r->curve && r->rows % o->curve_every == 0)
             curve_row(r);

@@ -6,12 +6,10 @@
  * the decimal exponent is within +-22, both the mantissa and the power of ten are exact
  * doubles, so one IEEE multiply or divide gives the correctly rounded result (Clinger's
  * fast path). Numbers with up to 19 digits (printed doubles have 17) and exponents
- * within +-27 take a second exact path where long double has a 64-bit mantissa (x86):
- * the mantissa and 10^e are exact there, one correctly rounded long double operation
- * lands within half a long-double ulp of the true value, and rounding that to double
- * can only differ from rounding the true value when the long double sits exactly on a
- * midpoint between two doubles, which is checked (and sent to strtod). Everything else (long mantissas, large exponents) goes to strtod on a
- * NUL-terminated copy, after our own syntax check, so the results are bit-identical.
+ * within +-27 take a second path where long double has a 64-bit mantissa (x86), which
+ * is exact except in rare, detected near-tie cases (see parse_extended). Everything
+ * else (long mantissas, large exponents, those near ties) goes to strtod on a
+ * NUL-terminated copy, after our own syntax check, so results are bit-identical.
  */
 #include <float.h>
 #include <math.h>
@@ -149,20 +147,34 @@ static const long double pow10_ld[28] = {
     1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L,
 };
 
-/* The extended-precision path described at the top. Returns -1 when it cannot decide. */
+/* 10^-k rounded to long double: multiplying is several times faster than dividing. */
+static const long double pow10_neg_ld[28] = {
+    1e-0L,  1e-1L,  1e-2L,  1e-3L,  1e-4L,  1e-5L,  1e-6L,  1e-7L,  1e-8L,  1e-9L,
+    1e-10L, 1e-11L, 1e-12L, 1e-13L, 1e-14L, 1e-15L, 1e-16L, 1e-17L, 1e-18L, 1e-19L,
+    1e-20L, 1e-21L, 1e-22L, 1e-23L, 1e-24L, 1e-25L, 1e-26L, 1e-27L,
+};
+
+/* The extended-precision path described at the top. For negative exponents r is
+ * m * RN(10^-k), two roundings of at most 2^-64 relative each, so r is within 2
+ * long-double ulps of the true value v. Rounding r and v to double can then only differ
+ * when a double midpoint (low 11 bits 0x400 on the long-double grid) or a power of two
+ * (a binade edge, where the grid changes) lies within those 2 ulps of r; both are
+ * detected with a margin and left to strtod. Positive exponents use the exact 10^k and
+ * one rounding, which the same test covers. Returns -1 when it cannot decide. */
 static int parse_extended(const scan *sc, double *out)
 {
     if (sc->n_sig > MAX_FAST_DIGITS || sc->exp10 < -27 || sc->exp10 > 27)
         return -1;
     long double m = (long double)sc->mantissa;
-    long double r = sc->exp10 < 0 ? m / pow10_ld[-sc->exp10] : m * pow10_ld[sc->exp10];
-    /* r is normal (mantissa < 2^64, |exponent| <= 27): its 64-bit significand sits in
-     * the low 8 bytes, and double keeps the top 53 bits, so the 11 dropped bits equal
-     * 0x400 exactly when r is on a midpoint between two doubles. */
+    long double r = sc->exp10 < 0 ? m * pow10_neg_ld[-sc->exp10] : m * pow10_ld[sc->exp10];
+    /* r is normal (mantissa < 2^64, |exponent| <= 27): its explicit 64-bit significand
+     * sits in the low 8 bytes, and double keeps its top 53 bits. */
     uint64_t sig;
     memcpy(&sig, &r, sizeof sig);
-    if ((sig & 0x7ff) == 0x400)
-        return -1; /* the true value decides which way to round: ask strtod */
+    uint64_t low = sig & 0x7ff;
+    if ((low >= 0x400 - 4 && low <= 0x400 + 4) || sig <= UINT64_C(0x8000000000000004) ||
+        sig >= UINT64_C(0xfffffffffffffffb))
+        return -1;
     double d = (double)r;
     *out = sc->negative ? -d : d;
     return 0;
