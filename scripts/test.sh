@@ -10,6 +10,12 @@ jobs=$(nproc 2>/dev/null || echo 2)
 ./configure --enable-werror >/dev/null
 make -j"$jobs"
 status=0
+# Style: the committed .clang-format, checked on every C file.
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find include src tests -name '*.[ch]')
+if ! clang-format --dry-run --Werror $files; then
+    echo "style check failed: run clang-format -i on the files above"
+    status=1
+fi
 make -j"$jobs" check || status=1
 if [ $status -eq 0 ] && [ "${OTTER_SKIP_DISTCHECK:-0}" != 1 ]; then
     make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null || status=1

@@ -15,18 +15,18 @@ static void setup(void)
     ck_assert_int_eq(otter_context_create(&ctx, &err), OTTER_OK);
 }
 
-static void teardown(void) { otter_context_destroy(ctx); }
+static void teardown(void)
+{
+    otter_context_destroy(ctx);
+}
 
 /* A label that fits the learner's task, drawn from the features. */
 static double label_for(const otter_learner *l, double a, int c)
 {
     switch (otter_learner_task(l)) {
-    case OTTER_TASK_REGRESSION:
-        return 2 * a + c;
-    case OTTER_TASK_MULTICLASS:
-        return (double)(c % (int)otter_learner_n_classes(l));
-    default:
-        return a + c > 1.0;
+    case OTTER_TASK_REGRESSION: return 2 * a + c;
+    case OTTER_TASK_MULTICLASS: return (double)(c % (int)otter_learner_n_classes(l));
+    default: return a + c > 1.0;
     }
 }
 
@@ -159,8 +159,8 @@ START_TEST(round_trip_and_determinism)
         otter_prediction p1, p2;
         OK(otter_learner_predict(l, inst, &p1, err));
         OK(otter_learner_predict(r, inst, &p2, err));
-        ck_assert_msg(memcmp(&p1.score, &p2.score, sizeof p1.score) == 0, "%s: %a vs %a",
-                      t->name, p1.score, p2.score);
+        ck_assert_msg(memcmp(&p1.score, &p2.score, sizeof p1.score) == 0, "%s: %a vs %a", t->name,
+                      p1.score, p2.score);
     }
     train(l, inst, 6, 300);
     train(r, inst, 6, 300);
@@ -242,8 +242,7 @@ START_TEST(predict_learn_equals_predict_then_learn)
         OK(otter_learner_predict(a, inst, &p1, err));
         OK(otter_learner_learn(a, inst, y, 1.0 + (i % 2), err));
         OK(otter_learner_predict_learn(b, inst, y, 1.0 + (i % 2), &p2, err));
-        ck_assert_msg(memcmp(&p1.score, &p2.score, sizeof p1.score) == 0 &&
-                          p1.label == p2.label,
+        ck_assert_msg(memcmp(&p1.score, &p2.score, sizeof p1.score) == 0 && p1.label == p2.label,
                       "%s: row %d scored %a vs %a", t->name, i, p1.score, p2.score);
     }
     ck_assert_msg(same_blob(a, b), "%s: predict_learn left a different state", t->name);

@@ -952,6 +952,54 @@ static void fill_row(otter_instance *inst)
     EXPECT(otter_instance_set_dense(inst, dense, 16, NULL) == OTTER_OK);
 }
 
+START_TEST(instance_bulk_row)
+{
+    /* A row read out in bulk and added back into an instance that interned the same
+     * names in the same order is the same row: keys, hashes, values, categories. */
+    otter_instance *a = new_instance(), *b = new_instance();
+    OK(otter_instance_num(a, NULL, "x", 1.5, err));
+    OK(otter_instance_cat(a, "ns", "c", "red", err));
+    OK(otter_instance_num(a, "ns", "y", -2.0, err));
+    otter_feature_key keys[4];
+    double values[4];
+    const char *cats[4];
+    ck_assert_uint_eq(otter_instance_read_row(a, 0, 4, keys, values, cats), 3);
+    ck_assert_uint_eq(otter_instance_read_row(a, 2, 4, NULL, NULL, NULL), 1);
+    ck_assert_uint_eq(otter_instance_read_row(a, 3, 4, keys, values, cats), 0);
+    ck_assert_ptr_null(cats[0]);
+    ck_assert_str_eq(cats[1], "red");
+    for (otter_feature_key k = 0; k < otter_instance_key_count(a); k++) {
+        const char *ns, *name;
+        otter_feature_key kb;
+        OK(otter_instance_key_name(a, k, &ns, &name, err));
+        OK(otter_instance_intern(b, ns, strlen(ns), name, strlen(name), &kb, err));
+        ck_assert_uint_eq(kb, k);
+    }
+    OK(otter_instance_add_nums(b, keys, values, 1, err));
+    OK(otter_instance_add_cat(b, keys[1], cats[1], strlen(cats[1]), err));
+    OK(otter_instance_add_nums(b, keys + 2, values + 2, 1, err));
+    ck_assert_uint_eq(otter_instance_size(b), 3);
+    for (size_t i = 0; i < 3; i++) {
+        otter_feature fa, fb;
+        OK(otter_instance_feature(a, i, &fa, err));
+        OK(otter_instance_feature(b, i, &fb, err));
+        ck_assert_uint_eq(fa.key, fb.key);
+        EXPECT_U32(fa.hash, fb.hash);
+        ck_assert(fa.value == fb.value);
+        ck_assert_str_eq(fa.name, fb.name);
+        ck_assert(!fa.category == !fb.category);
+    }
+    /* all or nothing: a NaN or an unknown key adds none of the batch */
+    double bad[2] = {1.0, NAN};
+    FAILS(OTTER_INVALID, "NaN", otter_instance_add_nums(b, keys, bad, 2, err));
+    otter_feature_key unknown[1] = {999};
+    FAILS(OTTER_INVALID, "999", otter_instance_add_nums(b, unknown, values, 1, err));
+    ck_assert_uint_eq(otter_instance_size(b), 3);
+    otter_instance_destroy(a);
+    otter_instance_destroy(b);
+}
+END_TEST
+
 START_TEST(instance_steady_state)
 {
     otter_instance *inst = new_instance();
@@ -1751,6 +1799,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, instance_invalid_values);
     tcase_add_test(tc, instance_clear_and_dense);
     tcase_add_test(tc, instance_many_categories);
+    tcase_add_test(tc, instance_bulk_row);
     tcase_add_test(tc, instance_steady_state);
     suite_add_tcase(s, tc);
 

@@ -31,7 +31,10 @@ static uint64_t rng_next(void) /* splitmix64 */
     return z ^ (z >> 31);
 }
 
-static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+static int same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
 
 static otter_instance *new_instance(void)
 {
@@ -105,12 +108,27 @@ static void check_against_strtod(const char *s)
 
 START_TEST(parse_double_accepts)
 {
-    static const char *ok[] = {"0",     "-0",    "+1",        "1.",       ".5",
-                               "1e5",   "1E-5",  "-2.5e+3",   "007",      "0.000123",
-                               "1e308", "4.9e-324", "2.2250738585072011e-308",
-                               "123456789012345678901234567890", "9007199254740993",
-                               "0.1",   "3.14159265358979323846264338327950288",
-                               "1e-400", "1e22", "1e23", "-0.0e0"};
+    static const char *ok[] = {"0",
+                               "-0",
+                               "+1",
+                               "1.",
+                               ".5",
+                               "1e5",
+                               "1E-5",
+                               "-2.5e+3",
+                               "007",
+                               "0.000123",
+                               "1e308",
+                               "4.9e-324",
+                               "2.2250738585072011e-308",
+                               "123456789012345678901234567890",
+                               "9007199254740993",
+                               "0.1",
+                               "3.14159265358979323846264338327950288",
+                               "1e-400",
+                               "1e22",
+                               "1e23",
+                               "-0.0e0"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         check_against_strtod(ok[i]);
     double v = 0;
@@ -124,10 +142,10 @@ END_TEST
 
 START_TEST(parse_double_rejects)
 {
-    static const char *bad[] = {"",    "1e",   "--1",  "0x10", "nan",  "inf",  "-inf",
-                                "NaN", "1 ",   " 1",   "1,5",  ".",    "-",    "+",
-                                "e5",  "1e+",  "1.2.3", "1e5x", "1e309", "-1e400000",
-                                "infinity", "1_000", "١"};
+    static const char *bad[] = {"",      "1e",        "--1",      "0x10",  "nan",   "inf",
+                                "-inf",  "NaN",       "1 ",       " 1",    "1,5",   ".",
+                                "-",     "+",         "e5",       "1e+",   "1.2.3", "1e5x",
+                                "1e309", "-1e400000", "infinity", "1_000", "١"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double v = 42;
         ck_assert_msg(otter__parse_double(bad[i], strlen(bad[i]), &v) == -1, "accepted '%s'",
@@ -243,28 +261,56 @@ typedef struct bad_case {
 } bad_case;
 
 static const bad_case bad_cases[] = {
-    {"bad_quote.csv", "csv", 0, 2, 1,
+    {"bad_quote.csv",
+     "csv",
+     0,
+     2,
+     1,
      {{3, "column 'b': unexpected character after closing quote"}}},
-    {"unterminated_quote.csv", "csv", 0, 1, 1,
+    {"unterminated_quote.csv",
+     "csv",
+     0,
+     1,
+     1,
      {{3, "column 'b': quoted field not closed at end of input"}}},
-    {"wrong_field_count.csv", "csv", 0, 2, 2,
+    {"wrong_field_count.csv",
+     "csv",
+     0,
+     2,
+     2,
      {{3, "expected 3 fields, got 2"}, {4, "expected 3 fields, got 4"}}},
     {"nonnumber_in_numeric.csv", "csv", 0, 3, 1, {{4, "column 'a': not a number: 'abc'"}}},
-    {"nan.csv", "csv", 0, 2, 2,
+    {"nan.csv",
+     "csv",
+     0,
+     2,
+     2,
      {{3, "column 'x': not a number: 'nan'"}, {4, "column 'x': not a number: 'inf'"}}},
     {"missing_label.csv", "csv", 1, 2, 1, {{3, "missing label"}}},
-    {"bad_pair.libsvm", "libsvm", 0, 2, 4,
+    {"bad_pair.libsvm",
+     "libsvm",
+     0,
+     2,
+     4,
      {{2, "expected index:value, got '2'"},
       {3, "bad feature index in 'x:1'"},
       {4, "feature '1': bad value"},
       {6, "label: not a number: 'abc'"}}},
-    {"bad.vw", "vw", 0, 2, 5,
+    {"bad.vw",
+     "vw",
+     0,
+     2,
+     5,
      {{2, "feature 'f.a': bad value 'x'"},
       {3, "empty feature name"},
       {4, "feature 'a': value is infinite"},
       {5, "unexpected '3' before '|'"},
       {6, "no '|'"}}},
-    {"bad.jsonl", "jsonl", 0, 2, 6,
+    {"bad.jsonl",
+     "jsonl",
+     0,
+     2,
+     6,
      {{2, "key 'a': arrays are not supported"},
       {3, "key 'label': expected a number"},
       {4, "invalid JSON"},
@@ -299,8 +345,8 @@ START_TEST(malformed_inputs)
         ck_assert_msg(n_err < c->n_errors, "%s: unexpected error '%s'", c->file, err.message);
         char want[32];
         snprintf(want, sizeof want, "line %llu: ", (unsigned long long)c->errors[n_err].line);
-        ck_assert_msg(strncmp(err.message, want, strlen(want)) == 0, "%s: '%s' not at %s",
-                      c->file, err.message, want);
+        ck_assert_msg(strncmp(err.message, want, strlen(want)) == 0, "%s: '%s' not at %s", c->file,
+                      err.message, want);
         ck_assert_msg(strstr(err.message, c->errors[n_err].substring) != NULL,
                       "%s: '%s' lacks '%s'", c->file, err.message, c->errors[n_err].substring);
         ck_assert_uint_eq(otter__reader_line(r), c->errors[n_err].line);
@@ -335,9 +381,13 @@ START_TEST(bad_headers_and_options)
         {"a,label\n", {.format = "arff"}, OTTER_INVALID, "unknown input format 'arff'"},
         {"a,b\n", {.require_label = 1}, OTTER_INVALID, "label column 'label' is not"},
         {"a,label\n", {.weight = "w"}, OTTER_INVALID, "weight column 'w' is not"},
-        {"a,label\n", {.cat = (const char *const[]){"zip"}, .n_cat = 1}, OTTER_INVALID,
+        {"a,label\n",
+         {.cat = (const char *const[]){"zip"}, .n_cat = 1},
+         OTTER_INVALID,
          "categorical column 'zip' is not"},
-        {"a,label\n", {.ignore = (const char *const[]){"q"}, .n_ignore = 1}, OTTER_INVALID,
+        {"a,label\n",
+         {.ignore = (const char *const[]){"q"}, .n_ignore = 1},
+         OTTER_INVALID,
          "ignored column 'q' is not"},
         {"\"a,label\n1,2\n", {0}, OTTER_PARSE, "quoted field not closed"},
     };
@@ -353,8 +403,7 @@ START_TEST(bad_headers_and_options)
         in = from_string(cases[i].text);
         otter_error_clear(&err);
         ck_assert_int_eq(otter__reader_open(in, &cases[i].opts, &r, &err), cases[i].st);
-        ck_assert_msg(strstr(err.message, cases[i].msg) != NULL, "case %zu: '%s'", i,
-                      err.message);
+        ck_assert_msg(strstr(err.message, cases[i].msg) != NULL, "case %zu: '%s'", i, err.message);
         ck_assert_ptr_null(r);
         fclose(in);
     }
@@ -431,7 +480,7 @@ START_TEST(csv_kinds_inferred_and_forced)
 
     ck_assert_int_eq(otter__reader_next(r, inst, &label, &weight, &eof, &err), OTTER_OK);
     ck_assert_str_eq(cat_feature(inst, NULL, "cat"), "3"); /* a number in a categorical */
-    ck_assert(num_feature(inst, NULL, "later") == 5);     /* kind fixed now */
+    ck_assert(num_feature(inst, NULL, "later") == 5);      /* kind fixed now */
 
     ck_assert_int_eq(otter__reader_next(r, inst, &label, &weight, &eof, &err), OTTER_PARSE);
     ck_assert_str_eq(err.message, "line 4: column 'later': not a number: 'oops'");
@@ -469,7 +518,8 @@ END_TEST
 
 START_TEST(csv_label_optional_and_other_instance)
 {
-    FILE *in = from_string("\xEF\xBB\xBF" "a,label\n 1.5 ,\n2, 1 \n3,x\n"); /* BOM */
+    FILE *in = from_string("\xEF\xBB\xBF"
+                           "a,label\n 1.5 ,\n2, 1 \n3,x\n"); /* BOM */
     otter__reader *r = NULL;
     otter_error err = {0};
     ck_assert_int_eq(otter__reader_open(in, NULL, &r, &err), OTTER_OK);
@@ -540,8 +590,8 @@ START_TEST(jsonl_rows)
                            "{\"label\": null, \"big\": 123456789012345678901234567890}\n"
                            "{\"w\": -1}\n");
     const char *ignore[] = {"drop"};
-    otter__reader_options opts = {.format = "jsonl", .weight = "w", .ignore = ignore,
-                                  .n_ignore = 1};
+    otter__reader_options opts = {
+        .format = "jsonl", .weight = "w", .ignore = ignore, .n_ignore = 1};
     otter__reader *r = NULL;
     otter_error err = {0};
     ck_assert_int_eq(otter__reader_open(in, &opts, &r, &err), OTTER_OK);
@@ -633,9 +683,12 @@ END_TEST
 /* ---- writers and round trips ---- */
 
 #define N_ROWS 6
-static const double values[N_ROWS][2] = {
-    {0.1, -2.5e17},        {1.0 / 3.0, 1e-300},  {-0.0, 123456789012345678.0},
-    {4.9e-324, 1.7976931348623157e308}, {2.0, -1.0}, {0.30000000000000004, 1e15}};
+static const double values[N_ROWS][2] = {{0.1, -2.5e17},
+                                         {1.0 / 3.0, 1e-300},
+                                         {-0.0, 123456789012345678.0},
+                                         {4.9e-324, 1.7976931348623157e308},
+                                         {2.0, -1.0},
+                                         {0.30000000000000004, 1e15}};
 static const char *const colors[N_ROWS] = {"red", "a,\"b\"", "x y", "blue", "", "z"};
 
 /* Fills row i: x0, x1 numeric, optionally "color" categorical and ns "g" feature "v". */
@@ -675,8 +728,8 @@ static FILE *write_rows(const char *format, int with_cat, int with_ns)
 
 static void read_back(FILE *in, const char *format, int with_cat, int with_ns)
 {
-    otter__reader_options opts = {.format = format, .require_label = 1,
-                                  .cat = (const char *const[]){"color"}, .n_cat = 1};
+    otter__reader_options opts = {
+        .format = format, .require_label = 1, .cat = (const char *const[]){"color"}, .n_cat = 1};
     otter__reader *r = NULL;
     otter_error err = {0};
     ck_assert_int_eq(otter__reader_open(in, &opts, &r, &err), OTTER_OK);
@@ -692,10 +745,10 @@ static void read_back(FILE *in, const char *format, int with_cat, int with_ns)
         ck_assert(!eof);
         ck_assert(label == (vw && i % 2 == 0 ? -1 : i % 2));
         ck_assert(weight == 1);
-        ck_assert_msg(same_bits(num_feature(inst, NULL, x0), values[i][0]), "%s x0 row %d",
-                      format, i);
-        ck_assert_msg(same_bits(num_feature(inst, NULL, x1), values[i][1]), "%s x1 row %d",
-                      format, i);
+        ck_assert_msg(same_bits(num_feature(inst, NULL, x0), values[i][0]), "%s x0 row %d", format,
+                      i);
+        ck_assert_msg(same_bits(num_feature(inst, NULL, x1), values[i][1]), "%s x1 row %d", format,
+                      i);
         otter_feature f;
         if (with_cat && vw) {
             char name[32];

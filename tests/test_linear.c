@@ -16,7 +16,10 @@ static void setup(void)
     ck_assert_int_eq(otter_context_create(&ctx, &err), OTTER_OK);
 }
 
-static void teardown(void) { otter_context_destroy(ctx); }
+static void teardown(void)
+{
+    otter_context_destroy(ctx);
+}
 
 static otter_learner *make(const char *type, const char *params)
 {
@@ -63,7 +66,10 @@ static double weight_of(otter_learner *l, otter_instance *inst, size_t i, size_t
     return margin_of(l, inst) - b;
 }
 
-static double sigmoid(double m) { return 1.0 / (1.0 + exp(-m)); }
+static double sigmoid(double m)
+{
+    return 1.0 / (1.0 + exp(-m));
+}
 
 START_TEST(gradients_match_finite_differences)
 {
@@ -78,9 +84,9 @@ START_TEST(gradients_match_finite_differences)
             double m[4], g[4], y;
             for (size_t h = 0; h < k; h++)
                 m[h] = 6 * otter_rng_uniform(&rng) - 3;
-            y = k > 1 ? (double)otter_rng_below(&rng, k)
-                      : L->task == OTTER_TASK_REGRESSION ? 4 * otter_rng_uniform(&rng) - 2
-                                                         : (double)otter_rng_below(&rng, 2);
+            y = k > 1                              ? (double)otter_rng_below(&rng, k)
+                : L->task == OTTER_TASK_REGRESSION ? 4 * otter_rng_uniform(&rng) - 2
+                                                   : (double)otter_rng_below(&rng, 2);
             if (L == &otter__loss_hinge && fabs(fabs(m[0]) - 1.0) < 1e-3)
                 continue; /* the hinge has no derivative at its kink */
             L->grad(m, k, y, g);
@@ -91,8 +97,8 @@ START_TEST(gradients_match_finite_differences)
                 mp[h] += e;
                 mm[h] -= e;
                 double fd = (L->value(mp, k, y) - L->value(mm, k, y)) / (2 * e);
-                ck_assert_msg(fabs(fd - g[h]) < 1e-6, "%s: grad %g, finite difference %g",
-                              L->name, g[h], fd);
+                ck_assert_msg(fabs(fd - g[h]) < 1e-6, "%s: grad %g, finite difference %g", L->name,
+                              g[h], fd);
             }
         }
     }
@@ -221,8 +227,9 @@ static void blob_of(const otter_learner *l, otter_buf *b)
 
 START_TEST(round_trip_is_bit_identical)
 {
-    const char *cfgs[] = {"", "optimizer=sgd", "optimizer=ftrl,l1=0.5,l2=0.1",
-                          "standardize=true", "classes=3", "bits=10,intercept=false"};
+    const char *cfgs[] = {
+        "",          "optimizer=sgd",          "optimizer=ftrl,l1=0.5,l2=0.1", "standardize=true",
+        "classes=3", "bits=10,intercept=false"};
     for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++) {
         otter_learner *l = make("logreg", cfgs[c]), *r = NULL;
         otter_instance *inst;
@@ -287,8 +294,8 @@ END_TEST
 
 START_TEST(dense_and_sparse_paths_agree)
 {
-    const char *cfgs[] = {"optimizer=sgd,l2=0.001", "optimizer=adagrad",
-                          "optimizer=ftrl,l1=0.1", "standardize=true"};
+    const char *cfgs[] = {"optimizer=sgd,l2=0.001", "optimizer=adagrad", "optimizer=ftrl,l1=0.1",
+                          "standardize=true"};
     for (size_t c = 0; c < 4; c++) {
         otter_learner *ld = make("logreg", cfgs[c]), *ls = make("logreg", cfgs[c]);
         otter_instance *inst;
@@ -389,8 +396,10 @@ START_TEST(importance_weight_scales_the_step)
 {
     /* With a constant rate (power_t=0) one SGD step from zero moves each weight by
      * -lr * weight * gradient, so weight 3 moves it exactly three times as far. */
-    otter_learner *a = make("logreg", "optimizer=sgd,power_t=0,lr=0.25,intercept=false,standardize=false");
-    otter_learner *b = make("logreg", "optimizer=sgd,power_t=0,lr=0.25,intercept=false,standardize=false");
+    otter_learner *a =
+        make("logreg", "optimizer=sgd,power_t=0,lr=0.25,intercept=false,standardize=false");
+    otter_learner *b =
+        make("logreg", "optimizer=sgd,power_t=0,lr=0.25,intercept=false,standardize=false");
     otter_instance *inst;
     OK(otter_instance_create(&inst, err));
     double x[1] = {2.0};
@@ -468,9 +477,12 @@ END_TEST
 
 START_TEST(bad_params_are_named)
 {
-    const char *bad[][2] = {{"l1=1", "l1"},         {"lr=0", "lr"},
-                            {"bits=40", "bits"},    {"optimizer=adam", "optimizer"},
-                            {"classes=1", "classes"}, {"l3=2", "l3"},
+    const char *bad[][2] = {{"l1=1", "l1"},
+                            {"lr=0", "lr"},
+                            {"bits=40", "bits"},
+                            {"optimizer=adam", "optimizer"},
+                            {"classes=1", "classes"},
+                            {"l3=2", "l3"},
                             {"intercept=maybe", "intercept"}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         otter_params *p;

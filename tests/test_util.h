@@ -8,13 +8,13 @@
 #include "otter/otter.h"
 
 /* Fails the test with the error message when st is not OTTER_OK. */
-#define OK(call)                                                                              \
-    do {                                                                                      \
-        otter_error e_ = {0};                                                                 \
-        otter_error *err = &e_;                                                               \
-        otter_status st_ = (call);                                                            \
-        ck_assert_msg(st_ == OTTER_OK, "%s failed: %s (%s)", #call, e_.message,               \
-                      otter_status_name(st_));                                                \
+#define OK(call)                                                                                   \
+    do {                                                                                           \
+        otter_error e_ = {0};                                                                      \
+        otter_error *err = &e_;                                                                    \
+        otter_status st_ = (call);                                                                 \
+        ck_assert_msg(st_ == OTTER_OK, "%s failed: %s (%s)", #call, e_.message,                    \
+                      otter_status_name(st_));                                                     \
     } while (0)
 
 /* Runs a suite in fork mode and turns failures into the exit status. */

@@ -22,7 +22,10 @@ typedef struct otter_buf {
     size_t cap;
 } otter_buf;
 
-#define OTTER_BUF_INIT {NULL, 0, 0}
+#define OTTER_BUF_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Makes room for at least `extra` more bytes. OTTER_NOMEM on failure. */
 otter_status otter_buf_reserve(otter_buf *buf, size_t extra, otter_error *err);

@@ -45,8 +45,8 @@ typedef struct otter_gen_type {
     otter_status (*create)(const otter_param_value *values, uint64_t seed, void **self,
                            otter_error *err);
     /* Task and class count of the labels this configuration produces. */
-    int (*task)(const void *self);           /* an otter_task value */
-    size_t (*n_classes)(const void *self);   /* 0 for regression */
+    int (*task)(const void *self);         /* an otter_task value */
+    size_t (*n_classes)(const void *self); /* 0 for regression */
     /* Clears inst and fills the next row. */
     otter_status (*next)(void *self, otter_instance *inst, otter_gen_row *row, otter_error *err);
     void (*destroy)(void *self);

@@ -70,8 +70,8 @@ otter_status otter_instance_add_num(otter_instance *inst, otter_feature_key key,
                                     otter_error *err);
 
 /* Adds a categorical feature by key; the value bytes are copied (no NUL inside). */
-otter_status otter_instance_add_cat(otter_instance *inst, otter_feature_key key,
-                                    const char *value, size_t value_len, otter_error *err);
+otter_status otter_instance_add_cat(otter_instance *inst, otter_feature_key key, const char *value,
+                                    size_t value_len, otter_error *err);
 
 /* Convenience: intern NUL-terminated (ns, name) and add. ns may be NULL. */
 otter_status otter_instance_num(otter_instance *inst, const char *ns, const char *name,
@@ -90,6 +90,18 @@ size_t otter_instance_size(const otter_instance *inst);
 /* Fills *out with feature i (0 <= i < size). Returns OTTER_INVALID when out of range. */
 otter_status otter_instance_feature(const otter_instance *inst, size_t i, otter_feature *out,
                                     otter_error *err);
+
+/* Bulk view of the current row, for copying rows across threads or into JNI arrays:
+ * writes the key, value and category (NULL for a numeric feature; borrowed until the
+ * next change to inst) of features [first, first + n) into the arrays (any of them may
+ * be NULL). Returns how many were written: fewer than n at the end of the row. */
+size_t otter_instance_read_row(const otter_instance *inst, size_t first, size_t n,
+                               otter_feature_key *keys, double *values, const char **categories);
+
+/* Adds n numeric features by key, all or nothing: OTTER_INVALID (naming the feature) for
+ * an unknown key or a NaN/Inf value, and then nothing is added. */
+otter_status otter_instance_add_nums(otter_instance *inst, const otter_feature_key *keys,
+                                     const double *values, size_t n, otter_error *err);
 
 /* Borrowed dense array of the current row and its length (NULL/0 when unset). */
 const double *otter_instance_dense(const otter_instance *inst, size_t *n);

@@ -64,10 +64,10 @@ typedef struct otter_kv_sink {
  * appended (and `abi` bumped), so older tables stay valid. `self` is the algorithm's
  * private state. */
 typedef struct otter_learner_type {
-    int abi;                   /* OTTER_LEARNER_ABI the table was written for */
-    const char *name;          /* registry key: "logreg", "hoeffding", ... */
-    const char *summary;       /* one line for --help and listings */
-    uint16_t state_version;    /* version of the payload that encode writes */
+    int abi;                /* OTTER_LEARNER_ABI the table was written for */
+    const char *name;       /* registry key: "logreg", "hoeffding", ... */
+    const char *summary;    /* one line for --help and listings */
+    uint16_t state_version; /* version of the payload that encode writes */
     const otter_param_spec *params;
     size_t n_params;
     /* Optional cross-field validation after each field is resolved. */
@@ -75,8 +75,8 @@ typedef struct otter_learner_type {
     otter_status (*create)(const otter_param_value *values, void **self, otter_error *err);
     otter_task (*task)(const void *self);
     size_t (*n_classes)(const void *self);
-    otter_status (*predict)(const void *self, const otter_instance *inst,
-                            otter_prediction *out, otter_error *err);
+    otter_status (*predict)(const void *self, const otter_instance *inst, otter_prediction *out,
+                            otter_error *err);
     otter_status (*learn)(void *self, const otter_instance *inst, double label, double weight,
                           otter_error *err);
     /* Appends the payload (not the blob header) to out. */
@@ -109,8 +109,8 @@ otter_status otter_learner_predict(const otter_learner *learner, const otter_ins
 
 /* Updates the model with one labelled example and its importance weight (> 0, finite).
  * Labels are checked against the task (OTTER_INVALID, model unchanged, otherwise). */
-otter_status otter_learner_learn(otter_learner *learner, const otter_instance *inst,
-                                 double label, double weight, otter_error *err);
+otter_status otter_learner_learn(otter_learner *learner, const otter_instance *inst, double label,
+                                 double weight, otter_error *err);
 
 /* Test, then train: fills out with the prediction of the model as it was, then learns
  * from the example (prequential evaluation, and a server that scores and learns a row
@@ -122,8 +122,7 @@ otter_status otter_learner_predict_learn(otter_learner *learner, const otter_ins
 
 /* Appends the learner's state blob to out: magic "OTR1", format version, type name,
  * type state version, canonical params, payload, CRC32C (see docs/architecture.md). */
-otter_status otter_learner_encode(const otter_learner *learner, otter_buf *out,
-                                  otter_error *err);
+otter_status otter_learner_encode(const otter_learner *learner, otter_buf *out, otter_error *err);
 
 /* Rebuilds a learner from a blob. Truncated, bit-flipped or foreign bytes give
  * OTTER_CORRUPT; a newer format or unknown type version OTTER_VERSION; a type not in

@@ -20,19 +20,19 @@ extern "C" {
 #endif
 
 /* X(NAME, default message, HTTP status) */
-#define OTTER_STATUS_MAP(X)                                                    \
-    X(OK, "success", 200)                                                      \
-    X(INVALID, "invalid argument", 400)                                        \
-    X(PARSE, "malformed input", 400)                                           \
-    X(NOMEM, "out of memory", 503)                                             \
-    X(NOT_FOUND, "not found", 404)                                             \
-    X(EXISTS, "already exists", 409)                                           \
-    X(CONFLICT, "conflicting state", 409)                                      \
-    X(CORRUPT, "corrupt data", 422)                                            \
-    X(VERSION, "unsupported format version", 422)                              \
-    X(UNSUPPORTED, "operation not supported", 501)                             \
-    X(IO, "input/output error", 500)                                           \
-    X(STATE, "object is in the wrong state for this call", 409)                \
+#define OTTER_STATUS_MAP(X)                                                                        \
+    X(OK, "success", 200)                                                                          \
+    X(INVALID, "invalid argument", 400)                                                            \
+    X(PARSE, "malformed input", 400)                                                               \
+    X(NOMEM, "out of memory", 503)                                                                 \
+    X(NOT_FOUND, "not found", 404)                                                                 \
+    X(EXISTS, "already exists", 409)                                                               \
+    X(CONFLICT, "conflicting state", 409)                                                          \
+    X(CORRUPT, "corrupt data", 422)                                                                \
+    X(VERSION, "unsupported format version", 422)                                                  \
+    X(UNSUPPORTED, "operation not supported", 501)                                                 \
+    X(IO, "input/output error", 500)                                                               \
+    X(STATE, "object is in the wrong state for this call", 409)                                    \
     X(INTERNAL, "internal error", 500)
 
 typedef enum otter_status {

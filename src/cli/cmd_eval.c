@@ -25,29 +25,28 @@ struct eval_opts {
 
 static void eval_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: otter eval --model TYPE [--param k=v]... [options] [FILE|-]\n\n"
-            "Evaluates a learner prequentially (predict, then learn, on every row) and\n"
-            "prints a JSON report as the last line of stdout.\n\n"
-            "  --model TYPE        learner type (see 'otter list')\n"
-            "  --param k=v         learner parameter; repeatable; 'a=1,b=2' also works\n"
-            "  --format F          csv (default), libsvm, vw, jsonl\n"
-            "  --label COL         label column/key (csv, jsonl; default 'label')\n"
-            "  --weight COL        importance-weight column/key (csv, jsonl)\n"
-            "  --cat COL           treat a csv column as categorical; repeatable\n"
-            "  --ignore COL        ignore a column/key; repeatable ('_' columns always are)\n"
-            "  --skip-bad          skip malformed rows (counted in the report) instead of\n"
-            "                      stopping at the first one\n"
-            "  --window N          rolling-window size for the rolling metrics (10000)\n"
-            "  --threshold T       decision threshold for precision/recall (0.5)\n"
-            "  --curve FILE        write metrics every --curve-every rows as CSV\n"
-            "  --curve-every N     (default 10000)\n"
-            "  --limit N           stop after N rows\n"
-            "  --load FILE         start from a saved model instead of --model\n"
-            "  --save FILE         save the final model (a versioned, checksummed blob)\n"
-            "  --no-progress       no progress line on stderr (shown only on a terminal)\n"
-            "  --single-thread     parse and learn in one thread (default: a reader thread\n"
-            "                      parses while the model learns)\n");
+    fprintf(out, "usage: otter eval --model TYPE [--param k=v]... [options] [FILE|-]\n\n"
+                 "Evaluates a learner prequentially (predict, then learn, on every row) and\n"
+                 "prints a JSON report as the last line of stdout.\n\n"
+                 "  --model TYPE        learner type (see 'otter list')\n"
+                 "  --param k=v         learner parameter; repeatable; 'a=1,b=2' also works\n"
+                 "  --format F          csv (default), libsvm, vw, jsonl\n"
+                 "  --label COL         label column/key (csv, jsonl; default 'label')\n"
+                 "  --weight COL        importance-weight column/key (csv, jsonl)\n"
+                 "  --cat COL           treat a csv column as categorical; repeatable\n"
+                 "  --ignore COL        ignore a column/key; repeatable ('_' columns always are)\n"
+                 "  --skip-bad          skip malformed rows (counted in the report) instead of\n"
+                 "                      stopping at the first one\n"
+                 "  --window N          rolling-window size for the rolling metrics (10000)\n"
+                 "  --threshold T       decision threshold for precision/recall (0.5)\n"
+                 "  --curve FILE        write metrics every --curve-every rows as CSV\n"
+                 "  --curve-every N     (default 10000)\n"
+                 "  --limit N           stop after N rows\n"
+                 "  --load FILE         start from a saved model instead of --model\n"
+                 "  --save FILE         save the final model (a versioned, checksummed blob)\n"
+                 "  --no-progress       no progress line on stderr (shown only on a terminal)\n"
+                 "  --single-thread     parse and learn in one thread (default: a reader thread\n"
+                 "                      parses while the model learns)\n");
 }
 
 static int add_list(const char **list, size_t *n, const char *v, const char *what)
@@ -72,19 +71,25 @@ static int parse_num_opt(const char *name, const char *v, uint64_t *out)
 static int parse_eval(int argc, char **argv, struct eval_opts *o)
 {
     enum { O_CURVE_EVERY = 256, O_NO_PROGRESS, O_SAVE, O_LOAD, O_LIMIT, O_THRESHOLD, O_SINGLE };
-    static const struct option longs[] = {
-        {"model", required_argument, NULL, 'm'},   {"param", required_argument, NULL, 'p'},
-        {"format", required_argument, NULL, 'f'},  {"label", required_argument, NULL, 'l'},
-        {"weight", required_argument, NULL, 'w'},  {"cat", required_argument, NULL, 'c'},
-        {"ignore", required_argument, NULL, 'i'},  {"skip-bad", no_argument, NULL, 'k'},
-        {"window", required_argument, NULL, 'W'},  {"curve", required_argument, NULL, 'C'},
-        {"curve-every", required_argument, NULL, O_CURVE_EVERY},
-        {"no-progress", no_argument, NULL, O_NO_PROGRESS},
-        {"save", required_argument, NULL, O_SAVE}, {"load", required_argument, NULL, O_LOAD},
-        {"limit", required_argument, NULL, O_LIMIT},
-        {"threshold", required_argument, NULL, O_THRESHOLD},
-        {"single-thread", no_argument, NULL, O_SINGLE},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {{"model", required_argument, NULL, 'm'},
+                                          {"param", required_argument, NULL, 'p'},
+                                          {"format", required_argument, NULL, 'f'},
+                                          {"label", required_argument, NULL, 'l'},
+                                          {"weight", required_argument, NULL, 'w'},
+                                          {"cat", required_argument, NULL, 'c'},
+                                          {"ignore", required_argument, NULL, 'i'},
+                                          {"skip-bad", no_argument, NULL, 'k'},
+                                          {"window", required_argument, NULL, 'W'},
+                                          {"curve", required_argument, NULL, 'C'},
+                                          {"curve-every", required_argument, NULL, O_CURVE_EVERY},
+                                          {"no-progress", no_argument, NULL, O_NO_PROGRESS},
+                                          {"save", required_argument, NULL, O_SAVE},
+                                          {"load", required_argument, NULL, O_LOAD},
+                                          {"limit", required_argument, NULL, O_LIMIT},
+                                          {"threshold", required_argument, NULL, O_THRESHOLD},
+                                          {"single-thread", no_argument, NULL, O_SINGLE},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
     otter_error err = {0};
     int c;
     optind = 1;
@@ -204,16 +209,15 @@ static otter_status save_model(const otter_learner *l, const char *path, otter_e
     return st;
 }
 
-static otter_status setup(const otter_context *ctx, const struct eval_opts *o,
-                          struct eval_run *r, otter_error *err)
+static otter_status setup(const otter_context *ctx, const struct eval_opts *o, struct eval_run *r,
+                          otter_error *err)
 {
     otter_status st = o->load ? load_model(ctx, o->load, &r->learner, err)
                               : otter_learner_create(ctx, o->model, o->params, &r->learner, err);
     if (st != OTTER_OK)
         return st;
-    otter_metrics_options mo = {otter_learner_task(r->learner),
-                                otter_learner_n_classes(r->learner), (size_t)o->window,
-                                o->threshold};
+    otter_metrics_options mo = {otter_learner_task(r->learner), otter_learner_n_classes(r->learner),
+                                (size_t)o->window, o->threshold};
     if ((st = otter_metrics_create(&mo, &r->metrics, err)) != OTTER_OK ||
         (st = otter_instance_create(&r->inst, err)) != OTTER_OK)
         return st;
@@ -222,8 +226,8 @@ static otter_status setup(const otter_context *ctx, const struct eval_opts *o,
         return otter_error_set(err, OTTER_IO, "cannot open '%s'", o->input);
     if (o->curve && !(r->curve = fopen(o->curve, "w")))
         return otter_error_set(err, OTTER_IO, "cannot open '%s' for writing", o->curve);
-    otter__reader_options ro = {o->format, o->label, o->weight, o->cat, o->n_cat,
-                                o->ignore, o->n_ignore, 1};
+    otter__reader_options ro = {o->format, o->label,  o->weight,   o->cat,
+                                o->n_cat,  o->ignore, o->n_ignore, 1};
     otter_status st2 = otter__reader_open(r->in, &ro, &r->reader, err);
     if (st2 == OTTER_OK && !o->single_thread)
         st2 = otter__pipe_start(r->reader, !o->skip_bad, &r->pipe, err);
@@ -261,9 +265,8 @@ static void curve_row(const struct eval_run *r)
     otter_metrics_cumulative(r->metrics, &c);
     otter_metrics_rolling(r->metrics, &w);
     fprintf(r->curve, "%llu,", (unsigned long long)r->rows);
-    const double v[] = {c.accuracy, c.log_loss, c.auc,     c.precision,  c.recall,
-                        c.mae,      c.rmse,     w.accuracy, w.log_loss, w.auc,
-                        w.mae,      w.rmse};
+    const double v[] = {c.accuracy, c.log_loss, c.auc,      c.precision, c.recall, c.mae,
+                        c.rmse,     w.accuracy, w.log_loss, w.auc,       w.mae,    w.rmse};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
         curve_num(r->curve, v[i], i + 1 == sizeof v / sizeof *v);
 }
@@ -329,10 +332,10 @@ static otter_status loop(const struct eval_opts *o, struct eval_run *r, otter_er
 static void report_metrics(const otter_metrics_report *m)
 {
     printf("{\"rows\":%llu", (unsigned long long)m->rows);
-    const char *names[] = {"accuracy", "log_loss", "auc",  "auc_error_bound",
-                           "precision", "recall",  "mae", "rmse"};
-    const double v[] = {m->accuracy, m->log_loss, m->auc, m->auc_error_bound,
-                        m->precision, m->recall,  m->mae, m->rmse};
+    const char *names[] = {"accuracy",  "log_loss", "auc", "auc_error_bound",
+                           "precision", "recall",   "mae", "rmse"};
+    const double v[] = {m->accuracy,  m->log_loss, m->auc, m->auc_error_bound,
+                        m->precision, m->recall,   m->mae, m->rmse};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
         if (!isfinite(v[i]))
             continue;

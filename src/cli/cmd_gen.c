@@ -9,11 +9,10 @@
 
 static void gen_usage(const otter_context *ctx, FILE *out)
 {
-    fprintf(out,
-            "usage: otter gen GENERATOR [-n N] [--seed S] [--format csv|libsvm|vw|jsonl]\n"
-            "                 [--param k=v]... [-o FILE]\n\n"
-            "Writes N rows (default 10000) of a synthetic stream to stdout or FILE.\n"
-            "Generators (parameters: 'otter list'):\n");
+    fprintf(out, "usage: otter gen GENERATOR [-n N] [--seed S] [--format csv|libsvm|vw|jsonl]\n"
+                 "                 [--param k=v]... [-o FILE]\n\n"
+                 "Writes N rows (default 10000) of a synthetic stream to stdout or FILE.\n"
+                 "Generators (parameters: 'otter list'):\n");
     for (size_t i = 0; i < otter_context_gen_count(ctx); i++) {
         const otter_gen_type *t = otter_context_gen_at(ctx, i);
         fprintf(out, "  %-11s %s\n", t->name, t->summary ? t->summary : "");
@@ -29,11 +28,13 @@ struct gen_opts {
 /* Returns -1 to continue, else the exit code. */
 static int parse_gen(const otter_context *ctx, int argc, char **argv, struct gen_opts *o)
 {
-    static const struct option longs[] = {
-        {"rows", required_argument, NULL, 'n'},   {"seed", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'}, {"param", required_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {{"rows", required_argument, NULL, 'n'},
+                                          {"seed", required_argument, NULL, 's'},
+                                          {"format", required_argument, NULL, 'f'},
+                                          {"param", required_argument, NULL, 'p'},
+                                          {"output", required_argument, NULL, 'o'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
     otter_error err = {0};
     int c;
     optind = 1;
@@ -47,24 +48,16 @@ static int parse_gen(const otter_context *ctx, int argc, char **argv, struct gen
                 return 2;
             }
             break;
-        case 'f':
-            o->format = optarg;
-            break;
-        case 'o':
-            o->output = optarg;
-            break;
+        case 'f': o->format = optarg; break;
+        case 'o': o->output = optarg; break;
         case 'p':
             if (otter_params_parse(o->params, optarg, &err) != OTTER_OK) {
                 fprintf(stderr, "otter gen: %s\n", err.message);
                 return 2;
             }
             break;
-        case 'h':
-            gen_usage(ctx, stdout);
-            return 0;
-        default:
-            gen_usage(ctx, stderr);
-            return 2;
+        case 'h': gen_usage(ctx, stdout); return 0;
+        default: gen_usage(ctx, stderr); return 2;
         }
     }
     if (optind != argc - 1) {

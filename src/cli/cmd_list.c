@@ -19,8 +19,8 @@ static void print_params(const otter_param_spec *p, size_t n)
         if (p[i].kind == OTTER_PARAM_ENUM)
             printf(" (%s)", p[i].choices);
         else if (p[i].kind == OTTER_PARAM_DOUBLE || p[i].kind == OTTER_PARAM_INT)
-            printf(" %c%g, %g%c", (p[i].flags & OTTER_PARAM_MIN_EXCLUSIVE) ? '(' : '[',
-                   p[i].min, p[i].max, (p[i].flags & OTTER_PARAM_MAX_EXCLUSIVE) ? ')' : ']');
+            printf(" %c%g, %g%c", (p[i].flags & OTTER_PARAM_MIN_EXCLUSIVE) ? '(' : '[', p[i].min,
+                   p[i].max, (p[i].flags & OTTER_PARAM_MAX_EXCLUSIVE) ? ')' : ']');
         printf("\n");
     }
 }

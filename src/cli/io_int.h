@@ -9,11 +9,11 @@
  * Formats read
  * ------------
  * Common to all: input is read line by line; "\n" and "\r\n" line ends are accepted;
- * a UTF-8 byte order mark at the very start is dropped; blank lines are skipped (whitespace-only lines in libsvm, VW and JSONL; empty lines in
- * CSV); a line containing a NUL byte is a row error. The label is NAN when a row has
- * none and the options do not require one; the weight is 1 when absent. Numbers use the
- * strict syntax of otter__parse_double (decimal, finite; no "nan", "inf" or hex).
- * A weight must be >= 0.
+ * a UTF-8 byte order mark at the very start is dropped; blank lines are skipped (whitespace-only
+ * lines in libsvm, VW and JSONL; empty lines in CSV); a line containing a NUL byte is a row error.
+ * The label is NAN when a row has none and the options do not require one; the weight is 1 when
+ * absent. Numbers use the strict syntax of otter__parse_double (decimal, finite; no "nan", "inf" or
+ * hex). A weight must be >= 0.
  *
  * csv    RFC 4180. The first record is a header naming the columns. Fields may be
  *        quoted ("a,b" and "" for a quote inside); a quoted field may span lines (its
@@ -118,14 +118,14 @@ int otter__parse_double(const char *s, size_t len, double *out);
 typedef struct otter__reader otter__reader;
 
 typedef struct otter__reader_options {
-    const char *format;        /* "csv", "libsvm", "vw", "jsonl"; NULL = "csv" */
-    const char *label;         /* CSV/JSONL label column/key; NULL = "label" */
-    const char *weight;        /* CSV/JSONL importance-weight column/key; NULL = none */
-    const char *const *cat;    /* CSV: columns forced categorical */
+    const char *format;     /* "csv", "libsvm", "vw", "jsonl"; NULL = "csv" */
+    const char *label;      /* CSV/JSONL label column/key; NULL = "label" */
+    const char *weight;     /* CSV/JSONL importance-weight column/key; NULL = none */
+    const char *const *cat; /* CSV: columns forced categorical */
     size_t n_cat;
     const char *const *ignore; /* CSV/JSONL columns/keys to ignore */
     size_t n_ignore;
-    int require_label;         /* 1: a row without a label is an error (eval) */
+    int require_label; /* 1: a row without a label is an error (eval) */
 } otter__reader_options;
 
 /* Opens a reader on `in` (borrowed; not closed by the reader). opts may be NULL for the
@@ -133,8 +133,8 @@ typedef struct otter__reader_options {
  * otter__reader_close(). CSV reads the header here. Returns OTTER_INVALID for an unknown
  * format or an option that does not fit the header, OTTER_PARSE for a bad or missing
  * header, OTTER_IO, OTTER_NOMEM. On success *out is owned by the caller. */
-otter_status otter__reader_open(FILE *in, const otter__reader_options *opts,
-                                otter__reader **out, otter_error *err);
+otter_status otter__reader_open(FILE *in, const otter__reader_options *opts, otter__reader **out,
+                                otter_error *err);
 
 /* Reads the next row into inst (cleared first), *label and *weight. Sets *eof = 1 (and
  * returns OTTER_OK) at the end of the input, else *eof = 0. Interned keys are cached
@@ -159,19 +159,19 @@ void otter__reader_close(otter__reader *r);
 typedef struct otter__writer otter__writer;
 
 typedef struct otter__writer_options {
-    const char *format;             /* "csv", "libsvm", "vw", "jsonl"; NULL = "csv" */
-    const char *label_name;         /* CSV header / JSONL key of the label; NULL = "label" */
-    size_t n_meta;                  /* meta columns written after the label (CSV, JSONL) */
-    const char *const *meta_names;  /* n_meta names, e.g. otter_gen_type.meta_names */
-    int binary;                     /* 1: binary task; VW writes label 0 as -1 */
+    const char *format;            /* "csv", "libsvm", "vw", "jsonl"; NULL = "csv" */
+    const char *label_name;        /* CSV header / JSONL key of the label; NULL = "label" */
+    size_t n_meta;                 /* meta columns written after the label (CSV, JSONL) */
+    const char *const *meta_names; /* n_meta names, e.g. otter_gen_type.meta_names */
+    int binary;                    /* 1: binary task; VW writes label 0 as -1 */
 } otter__writer_options;
 
 /* Opens a writer on `out` (borrowed; not closed). opts may be NULL for the defaults; the
  * strings it points to are borrowed until otter__writer_close(). n_meta must be
  * <= OTTER_GEN_MAX_META. Returns OTTER_INVALID (unknown format, bad option) or
  * OTTER_NOMEM. On success *w is owned by the caller and must be closed. */
-otter_status otter__writer_open(FILE *out, const otter__writer_options *opts,
-                                otter__writer **w, otter_error *err);
+otter_status otter__writer_open(FILE *out, const otter__writer_options *opts, otter__writer **w,
+                                otter_error *err);
 
 /* Writes one row: the instance's features, row->label and row->meta[0..n_meta). Output
  * is buffered. Returns OTTER_INVALID (a CSV row that does not match the header, a
@@ -201,8 +201,8 @@ typedef struct otter__read_out {
 typedef struct otter__read_format {
     const char *name;
     otter_status (*open)(otter__reader *r, void **state, otter_error *err);
-    otter_status (*next)(otter__reader *r, void *state, otter_instance *inst,
-                         otter__read_out *out, otter_error *err);
+    otter_status (*next)(otter__reader *r, void *state, otter_instance *inst, otter__read_out *out,
+                         otter_error *err);
     void (*close)(void *state);
 } otter__read_format;
 
@@ -222,8 +222,12 @@ const otter__reader_options *otter__reader_opts(const otter__reader *r);
  * record start; may move) and *len then cover. At the end of input sets *eof = 1. A
  * line with a NUL byte is OTTER_PARSE (the line is consumed). The buffer is the reader's
  * and valid until the next call; formats may modify it in place. */
-otter_status otter__reader_getline(otter__reader *r, int append, char **line, size_t *len,
-                                   int *eof, otter_error *err);
+otter_status otter__reader_getline(otter__reader *r, int append, char **line, size_t *len, int *eof,
+                                   otter_error *err);
+
+/* Like otter__reader_getline(r, 0, ...), skipping lines of only spaces and tabs. */
+otter_status otter__reader_content_line(otter__reader *r, char **line, size_t *len, int *eof,
+                                        otter_error *err);
 
 /* Sets err to OTTER_PARSE "line N: <fmt...>" for the current record; returns OTTER_PARSE. */
 otter_status otter__reader_fail(const otter__reader *r, otter_error *err, const char *fmt, ...)

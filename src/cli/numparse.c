@@ -38,7 +38,10 @@ typedef struct scan {
     long exp10;        /* value = mantissa * 10^exp10, when n_sig <= MAX_FAST_DIGITS */
 } scan;
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 /* Eight ASCII digits at p as their value, or NO8 when any of the bytes is not a digit
  * (SWAR: all eight are checked and combined with three multiplies instead of a loop;
@@ -211,8 +214,8 @@ int otter__parse_double(const char *s, size_t len, double *out)
         *out = sc.negative ? -0.0 : 0.0;
         return 0;
     }
-    if (sc.n_sig <= MAX_FAST_DIGITS && sc.mantissa <= (UINT64_C(1) << 53) &&
-        sc.exp10 >= -22 && sc.exp10 <= 22) {
+    if (sc.n_sig <= MAX_FAST_DIGITS && sc.mantissa <= (UINT64_C(1) << 53) && sc.exp10 >= -22 &&
+        sc.exp10 <= 22) {
         double v = (double)sc.mantissa;
         v = sc.exp10 < 0 ? v / pow10_exact[-sc.exp10] : v * pow10_exact[sc.exp10];
         *out = sc.negative ? -v : v;

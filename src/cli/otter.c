@@ -23,8 +23,9 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: otter COMMAND [OPTIONS]\n\nOnline learning from the command line "
-                 "(Otter %s).\n\nCommands:\n",
+    fprintf(out,
+            "usage: otter COMMAND [OPTIONS]\n\nOnline learning from the command line "
+            "(Otter %s).\n\nCommands:\n",
             otter_version());
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);

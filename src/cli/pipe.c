@@ -27,19 +27,17 @@ struct prow {
     char msg[OTTER_ERROR_MESSAGE_MAX];
 };
 
-struct pfeat {
-    uint32_t key;
-    double value;
-    size_t cat; /* offset into text + 1, or 0 for a numeric feature */
-};
-
 /* One batch: rows and their features, and an arena for category and name text. */
 struct batch {
     struct prow rows[BATCH_ROWS];
     size_t n_rows;
     int eof;
-    struct pfeat *feats;
-    size_t n_feats, cap_feats;
+    /* features of all rows: key, value, and category offset into text + 1 (0: numeric) */
+    otter_feature_key *keys;
+    double *values;
+    size_t *cats;
+    const char **cat_ptrs; /* scratch for otter_instance_read_row */
+    size_t n_feats, cap_feats, cap_values, cap_cats, cap_ptrs;
     double *dense;
     size_t n_dense, cap_dense;
     size_t *name_offs; /* pairs: offset of ns, offset of name in text */
@@ -94,8 +92,7 @@ static size_t put_text(struct batch *b, const char *s)
 }
 
 /* Copies the keys the reader interned since the last row into the batch. */
-static otter_status copy_names(otter__pipe *p, struct batch *b, struct prow *row,
-                               otter_error *err)
+static otter_status copy_names(otter__pipe *p, struct batch *b, struct prow *row, otter_error *err)
 {
     size_t have = otter_instance_key_count(p->scratch);
     row->names0 = b->n_names;
@@ -116,34 +113,31 @@ static otter_status copy_names(otter__pipe *p, struct batch *b, struct prow *row
     return OTTER_OK;
 }
 
-/* Copies the row in p->scratch into the batch. */
-static otter_status copy_row(otter__pipe *p, struct batch *b, struct prow *row,
-                             otter_error *err)
+/* Copies the row in p->scratch into the batch (one bulk read, no per-feature calls). */
+static otter_status copy_row(otter__pipe *p, struct batch *b, struct prow *row, otter_error *err)
 {
     otter_status st = copy_names(p, b, row, err);
     if (st != OTTER_OK)
         return st;
-    size_t n = otter_instance_size(p->scratch), nd = 0;
+    size_t n = otter_instance_size(p->scratch), nd = 0, need = b->n_feats + n;
     const double *dense = otter_instance_dense(p->scratch, &nd);
-    if (grow((void **)&b->feats, &b->cap_feats, b->n_feats + n, sizeof *b->feats) ||
+    if (grow((void **)&b->keys, &b->cap_feats, need, sizeof *b->keys) ||
+        grow((void **)&b->values, &b->cap_values, need, sizeof *b->values) ||
+        grow((void **)&b->cats, &b->cap_cats, need, sizeof *b->cats) ||
+        grow((void **)&b->cat_ptrs, &b->cap_ptrs, n, sizeof *b->cat_ptrs) ||
         grow((void **)&b->dense, &b->cap_dense, b->n_dense + nd, sizeof *b->dense))
         return otter_error_set(err, OTTER_NOMEM, "out of memory in the reader thread");
     row->feat0 = b->n_feats;
     row->n_feat = n;
+    otter_instance_read_row(p->scratch, 0, n, b->keys + b->n_feats, b->values + b->n_feats,
+                            b->cat_ptrs);
     for (size_t i = 0; i < n; i++) {
-        otter_feature f;
-        otter_instance_feature(p->scratch, i, &f, NULL);
-        struct pfeat *pf = &b->feats[b->n_feats++];
-        pf->key = f.key;
-        pf->value = f.value;
-        pf->cat = 0;
-        if (f.category) {
-            size_t off = put_text(b, f.category);
-            if (off == SIZE_MAX)
-                return otter_error_set(err, OTTER_NOMEM, "out of memory in the reader thread");
-            pf->cat = off + 1;
-        }
+        size_t off = 0;
+        if (b->cat_ptrs[i] && (off = put_text(b, b->cat_ptrs[i])) == SIZE_MAX)
+            return otter_error_set(err, OTTER_NOMEM, "out of memory in the reader thread");
+        b->cats[b->n_feats + i] = b->cat_ptrs[i] ? off + 1 : 0;
     }
+    b->n_feats += n;
     row->dense0 = b->n_dense;
     row->n_dense = nd;
     if (nd)
@@ -261,7 +255,8 @@ static otter_status intern_names(otter__pipe *p, const struct batch *b, const st
         const char *ns = b->text + b->name_offs[2 * (row->names0 + i)];
         const char *name = b->text + b->name_offs[2 * (row->names0 + i) + 1];
         otter_feature_key key;
-        otter_status st = otter_instance_intern(inst, ns, strlen(ns), name, strlen(name), &key, err);
+        otter_status st =
+            otter_instance_intern(inst, ns, strlen(ns), name, strlen(name), &key, err);
         if (st != OTTER_OK)
             return st;
         if (key != p->keys_interned++)
@@ -270,8 +265,8 @@ static otter_status intern_names(otter__pipe *p, const struct batch *b, const st
     return OTTER_OK;
 }
 
-otter_status otter__pipe_next(otter__pipe *p, otter_instance *inst, double *label,
-                              double *weight, uint64_t *line, int *eof, otter_error *err)
+otter_status otter__pipe_next(otter__pipe *p, otter_instance *inst, double *label, double *weight,
+                              uint64_t *line, int *eof, otter_error *err)
 {
     if (!p->cur || p->cur_row == p->cur->n_rows) {
         if (p->cur && p->cur->eof) {
@@ -294,11 +289,21 @@ otter_status otter__pipe_next(otter__pipe *p, otter_instance *inst, double *labe
         return st;
     if (row->st != OTTER_OK)
         return otter_error_set(err, row->st, "%s", row->msg);
-    for (size_t i = 0; i < row->n_feat && st == OTTER_OK; i++) {
-        const struct pfeat *f = &b->feats[row->feat0 + i];
-        st = f->cat ? otter_instance_add_cat(inst, f->key, b->text + f->cat - 1,
-                                             strlen(b->text + f->cat - 1), err)
-                    : otter_instance_add_num(inst, f->key, f->value, err);
+    /* numeric runs go in bulk; categories one by one */
+    const size_t *cats = b->cats + row->feat0;
+    for (size_t i = 0; i < row->n_feat && st == OTTER_OK;) {
+        size_t j = i;
+        while (j < row->n_feat && cats[j] == 0)
+            j++;
+        if (j > i)
+            st = otter_instance_add_nums(inst, b->keys + row->feat0 + i, b->values + row->feat0 + i,
+                                         j - i, err);
+        if (st == OTTER_OK && j < row->n_feat) {
+            const char *c = b->text + cats[j] - 1;
+            st = otter_instance_add_cat(inst, b->keys[row->feat0 + j], c, strlen(c), err);
+            j++;
+        }
+        i = j;
     }
     if (st == OTTER_OK && row->n_dense)
         st = otter_instance_set_dense(inst, b->dense + row->dense0, row->n_dense, err);
@@ -307,7 +312,10 @@ otter_status otter__pipe_next(otter__pipe *p, otter_instance *inst, double *labe
     return st;
 }
 
-uint64_t otter__pipe_bytes(const otter__pipe *p) { return atomic_load(&p->bytes); }
+uint64_t otter__pipe_bytes(const otter__pipe *p)
+{
+    return atomic_load(&p->bytes);
+}
 
 void otter__pipe_stop(otter__pipe *p)
 {
@@ -321,7 +329,10 @@ void otter__pipe_stop(otter__pipe *p)
         pthread_join(p->thread, NULL);
     }
     for (size_t i = 0; i < RING; i++) {
-        free(p->ring[i].feats);
+        free(p->ring[i].keys);
+        free(p->ring[i].values);
+        free(p->ring[i].cats);
+        free(p->ring[i].cat_ptrs);
         free(p->ring[i].dense);
         free(p->ring[i].name_offs);
         free(p->ring[i].text);

@@ -18,8 +18,8 @@ otter_status otter__pipe_start(otter__reader *reader, int stop_on_error, otter__
 /* The next row, as otter__reader_next would give it, into inst (the consumer's own
  * instance: always pass the same one). *line is the row's line number. A bad row
  * returns the reader's status and message. */
-otter_status otter__pipe_next(otter__pipe *p, otter_instance *inst, double *label,
-                              double *weight, uint64_t *line, int *eof, otter_error *err);
+otter_status otter__pipe_next(otter__pipe *p, otter_instance *inst, double *label, double *weight,
+                              uint64_t *line, int *eof, otter_error *err);
 
 /* Bytes of input consumed so far by the reader thread (for progress). */
 uint64_t otter__pipe_bytes(const otter__pipe *p);

@@ -37,10 +37,10 @@ struct otter__reader {
     otter__reader_options opts; /* defaults filled in; strings borrowed */
     char *buf;                  /* current record */
     size_t cap, len;
-    char *aux;                  /* continuation line (append mode) */
+    char *aux; /* continuation line (append mode) */
     size_t aux_cap;
-    uint64_t line;              /* physical lines read */
-    uint64_t record_line;       /* line where the current record starts */
+    uint64_t line;        /* physical lines read */
+    uint64_t record_line; /* line where the current record starts */
     uint64_t bytes;
 };
 
@@ -52,8 +52,8 @@ static const otter__read_format *find_format(const char *name)
     return NULL;
 }
 
-otter_status otter__reader_open(FILE *in, const otter__reader_options *opts,
-                                otter__reader **out, otter_error *err)
+otter_status otter__reader_open(FILE *in, const otter__reader_options *opts, otter__reader **out,
+                                otter_error *err)
 {
     if (in == NULL || out == NULL)
         return otter_error_set(err, OTTER_INVALID, "reader: NULL stream or output");
@@ -105,9 +105,15 @@ otter_status otter__reader_next(otter__reader *r, otter_instance *inst, double *
     return OTTER_OK;
 }
 
-uint64_t otter__reader_line(const otter__reader *r) { return r ? r->record_line : 0; }
+uint64_t otter__reader_line(const otter__reader *r)
+{
+    return r ? r->record_line : 0;
+}
 
-uint64_t otter__reader_bytes(const otter__reader *r) { return r ? r->bytes : 0; }
+uint64_t otter__reader_bytes(const otter__reader *r)
+{
+    return r ? r->bytes : 0;
+}
 
 void otter__reader_close(otter__reader *r)
 {
@@ -120,7 +126,10 @@ void otter__reader_close(otter__reader *r)
     free(r);
 }
 
-const otter__reader_options *otter__reader_opts(const otter__reader *r) { return &r->opts; }
+const otter__reader_options *otter__reader_opts(const otter__reader *r)
+{
+    return &r->opts;
+}
 
 /* getline into (*buf, *cap), stripping the line end. -1 at EOF or error. */
 static ssize_t read_physical(otter__reader *r, char **buf, size_t *cap, otter_error *err,
@@ -131,8 +140,7 @@ static ssize_t read_physical(otter__reader *r, char **buf, size_t *cap, otter_er
     *st = OTTER_OK;
     if (n < 0) {
         if (ferror(r->in))
-            *st = otter_error_set(err, OTTER_IO, "read error: %s",
-                                  strerror(errno ? errno : EIO));
+            *st = otter_error_set(err, OTTER_IO, "read error: %s", strerror(errno ? errno : EIO));
         else if (errno == ENOMEM)
             *st = otter_error_set(err, OTTER_NOMEM, "reader: out of memory");
         return -1;
@@ -163,8 +171,8 @@ static otter_status append_line(otter__reader *r, const char *s, size_t n, otter
     return OTTER_OK;
 }
 
-otter_status otter__reader_getline(otter__reader *r, int append, char **line, size_t *len,
-                                   int *eof, otter_error *err)
+otter_status otter__reader_getline(otter__reader *r, int append, char **line, size_t *len, int *eof,
+                                   otter_error *err)
 {
     otter_status st;
     *eof = 0;
@@ -200,6 +208,19 @@ otter_status otter__reader_getline(otter__reader *r, int append, char **line, si
     return OTTER_OK;
 }
 
+otter_status otter__reader_content_line(otter__reader *r, char **line, size_t *len, int *eof,
+                                        otter_error *err)
+{
+    for (;;) {
+        otter_status st = otter__reader_getline(r, 0, line, len, eof, err);
+        if (st != OTTER_OK || *eof)
+            return st;
+        for (size_t i = 0; i < *len; i++)
+            if ((*line)[i] != ' ' && (*line)[i] != '\t')
+                return OTTER_OK;
+    }
+}
+
 otter_status otter__reader_fail(const otter__reader *r, otter_error *err, const char *fmt, ...)
 {
     char msg[OTTER_ERROR_MESSAGE_MAX];
@@ -207,8 +228,8 @@ otter_status otter__reader_fail(const otter__reader *r, otter_error *err, const 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return otter_error_set(err, OTTER_PARSE, "line %llu: %s",
-                           (unsigned long long)r->record_line, msg);
+    return otter_error_set(err, OTTER_PARSE, "line %llu: %s", (unsigned long long)r->record_line,
+                           msg);
 }
 
 int otter__reader_ignored(const otter__reader *r, const char *name, size_t len)

@@ -53,8 +53,7 @@ static void csv_close(void *state)
     free(cs);
 }
 
-static otter_status push_field(csv_state *cs, size_t *n, size_t off, size_t len,
-                               otter_error *err)
+static otter_status push_field(csv_state *cs, size_t *n, size_t off, size_t len, otter_error *err)
 {
     if (*n == cs->fields_cap) {
         size_t cap = cs->fields_cap ? cs->fields_cap * 2 : 16;
@@ -69,8 +68,8 @@ static otter_status push_field(csv_state *cs, size_t *n, size_t off, size_t len,
 }
 
 /* Error naming the column by header name when known, else by 1-based position. */
-static otter_status field_fail(otter__reader *r, const csv_state *cs, size_t idx,
-                               const char *what, otter_error *err)
+static otter_status field_fail(otter__reader *r, const csv_state *cs, size_t idx, const char *what,
+                               otter_error *err)
 {
     if (idx < cs->n_cols)
         return otter__reader_fail(r, err, "column '%s': %s", cs->cols[idx].name, what);
@@ -78,8 +77,8 @@ static otter_status field_fail(otter__reader *r, const csv_state *cs, size_t idx
 }
 
 /* Unescapes the quoted field starting at b[*p] == '"' in place; writes its length. */
-static otter_status read_quoted(otter__reader *r, csv_state *cs, size_t idx, char **b,
-                                size_t *len, size_t *p, size_t *out_len, otter_error *err)
+static otter_status read_quoted(otter__reader *r, csv_state *cs, size_t idx, char **b, size_t *len,
+                                size_t *p, size_t *out_len, otter_error *err)
 {
     size_t w = *p, start = *p;
     (*p)++;

@@ -12,14 +12,6 @@
 
 #include "io_int.h"
 
-static int is_blank(const char *b, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (b[i] != ' ' && b[i] != '\t')
-            return 0;
-    return 1;
-}
-
 static otter_status jsonl_open(otter__reader *r, void **state, otter_error *err)
 {
     (void)r;
@@ -28,7 +20,10 @@ static otter_status jsonl_open(otter__reader *r, void **state, otter_error *err)
     return OTTER_OK;
 }
 
-static void jsonl_close(void *state) { (void)state; }
+static void jsonl_close(void *state)
+{
+    (void)state;
+}
 
 /* A label or weight value: number, bool or null (absent). */
 static otter_status read_target(otter__reader *r, const char *key, json_t *v, double *out,
@@ -59,13 +54,13 @@ static otter_status read_member(otter__reader *r, otter_instance *inst, const ch
     if (json_is_object(v))
         return otter__reader_fail(r, err, "key '%s': objects nest one level at most", what);
     otter_feature_key fk;
-    otter_status st = otter__reader_intern(r, inst, ns, ns ? strlen(ns) : 0, key, strlen(key),
-                                           &fk, err);
+    otter_status st =
+        otter__reader_intern(r, inst, ns, ns ? strlen(ns) : 0, key, strlen(key), &fk, err);
     if (st != OTTER_OK)
         return st;
     if (json_is_string(v))
-        return otter__reader_add_cat(r, inst, fk, json_string_value(v), json_string_length(v),
-                                     what, err);
+        return otter__reader_add_cat(r, inst, fk, json_string_value(v), json_string_length(v), what,
+                                     err);
     double x = json_is_boolean(v) ? (json_is_true(v) ? 1.0 : 0.0) : json_number_value(v);
     return otter__reader_add_num(r, inst, fk, x, what, err);
 }
@@ -121,17 +116,13 @@ static otter_status jsonl_next(otter__reader *r, void *state, otter_instance *in
     (void)state;
     char *b = NULL;
     size_t len = 0;
-    otter_status st;
-    do {
-        st = otter__reader_getline(r, 0, &b, &len, &out->eof, err);
-        if (st != OTTER_OK || out->eof)
-            return st;
-    } while (is_blank(b, len));
+    otter_status st = otter__reader_content_line(r, &b, &len, &out->eof, err);
+    if (st != OTTER_OK || out->eof)
+        return st;
     json_error_t jerr;
     json_t *obj = json_loadb(b, len, JSON_DECODE_INT_AS_REAL | JSON_REJECT_DUPLICATES, &jerr);
     if (obj == NULL)
-        return otter__reader_fail(r, err, "invalid JSON at column %d: %s", jerr.column,
-                                  jerr.text);
+        return otter__reader_fail(r, err, "invalid JSON at column %d: %s", jerr.column, jerr.text);
     if (!json_is_object(obj))
         st = otter__reader_fail(r, err, "expected a JSON object");
     else

@@ -38,7 +38,10 @@ static void libsvm_close(void *state)
     free(ls);
 }
 
-static int is_space(char c) { return c == ' ' || c == '\t'; }
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 /* Next token of b[*p..len) (spaces/tabs between); returns 0 at the end. */
 static int next_token(const char *b, size_t len, size_t *p, size_t *start, size_t *tlen)
@@ -74,8 +77,7 @@ static otter_status grow_cache(libsvm_state *ls, size_t need, otter_error *err)
 
 /* Key of the index text s[0..len) (already checked to be digits). */
 static otter_status index_key(otter__reader *r, libsvm_state *ls, otter_instance *inst,
-                              const char *s, size_t len, otter_feature_key *key,
-                              otter_error *err)
+                              const char *s, size_t len, otter_feature_key *key, otter_error *err)
 {
     if (ls->inst != inst || otter_instance_key_count(inst) < ls->n_known) {
         if (ls->known != NULL)
@@ -118,8 +120,8 @@ static otter_status read_pair(otter__reader *r, libsvm_state *ls, otter_instance
         return otter__reader_fail(r, err, "bad feature index in '%.*s'", echo, t);
     double v;
     if (otter__parse_double(colon + 1, n - ilen - 1, &v) != 0)
-        return otter__reader_fail(r, err, "feature '%.*s': bad value in '%.*s'", (int)ilen, t,
-                                  echo, t);
+        return otter__reader_fail(r, err, "feature '%.*s': bad value in '%.*s'", (int)ilen, t, echo,
+                                  t);
     otter_feature_key key;
     otter_status st = index_key(r, ls, inst, t, ilen, &key, err);
     if (st != OTTER_OK)
@@ -159,5 +161,4 @@ static otter_status libsvm_next(otter__reader *r, void *state, otter_instance *i
     return OTTER_OK;
 }
 
-const otter__read_format otter__read_libsvm = {"libsvm", libsvm_open, libsvm_next,
-                                               libsvm_close};
+const otter__read_format otter__read_libsvm = {"libsvm", libsvm_open, libsvm_next, libsvm_close};

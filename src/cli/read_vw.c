@@ -11,21 +11,19 @@
 
 #define ECHO_MAX 40
 
-static int is_space(char c) { return c == ' ' || c == '\t'; }
-
-static int is_blank(const char *b, size_t len)
+static int is_space(char c)
 {
-    for (size_t i = 0; i < len; i++)
-        if (!is_space(b[i]))
-            return 0;
-    return 1;
+    return c == ' ' || c == '\t';
 }
 
-static int echo_len(size_t n) { return (int)(n < ECHO_MAX ? n : ECHO_MAX); }
+static int echo_len(size_t n)
+{
+    return (int)(n < ECHO_MAX ? n : ECHO_MAX);
+}
 
 /* Reads the header b[0..bar): label, importance, tag. */
-static otter_status read_header(otter__reader *r, const char *b, size_t bar,
-                                otter__read_out *out, otter_error *err)
+static otter_status read_header(otter__reader *r, const char *b, size_t bar, otter__read_out *out,
+                                otter_error *err)
 {
     size_t p = 0, n_num = 0;
     while (p < bar) {
@@ -46,8 +44,7 @@ static otter_status read_header(otter__reader *r, const char *b, size_t bar,
                                       b + start);
         if (otter__parse_double(b + start, n, &v) != 0)
             return otter__reader_fail(r, err, "%s: not a number: '%.*s'",
-                                      n_num == 0 ? "label" : "importance", echo_len(n),
-                                      b + start);
+                                      n_num == 0 ? "label" : "importance", echo_len(n), b + start);
         if (n_num++ == 0) {
             out->label = v;
         } else {
@@ -103,8 +100,8 @@ static otter_status read_feature(otter__reader *r, otter_instance *inst, const c
     return otter__reader_add_num(r, inst, key, v * scale, NULL, err);
 }
 
-static otter_status read_features(otter__reader *r, otter_instance *inst, const char *b,
-                                  size_t len, size_t p, otter_error *err)
+static otter_status read_features(otter__reader *r, otter_instance *inst, const char *b, size_t len,
+                                  size_t p, otter_error *err)
 {
     size_t ns = 0, ns_len = 0;
     double scale = 1.0;
@@ -132,12 +129,9 @@ static otter_status vw_next(otter__reader *r, void *state, otter_instance *inst,
     (void)state;
     char *b = NULL;
     size_t len = 0;
-    otter_status st;
-    do {
-        st = otter__reader_getline(r, 0, &b, &len, &out->eof, err);
-        if (st != OTTER_OK || out->eof)
-            return st;
-    } while (is_blank(b, len));
+    otter_status st = otter__reader_content_line(r, &b, &len, &out->eof, err);
+    if (st != OTTER_OK || out->eof)
+        return st;
     const char *bar = memchr(b, '|', len);
     if (bar == NULL)
         return otter__reader_fail(r, err, "no '|' (features start with '|ns' or '| ')");
@@ -154,6 +148,9 @@ static otter_status vw_open(otter__reader *r, void **state, otter_error *err)
     return OTTER_OK;
 }
 
-static void vw_close(void *state) { (void)state; }
+static void vw_close(void *state)
+{
+    (void)state;
+}
 
 const otter__read_format otter__read_vw = {"vw", vw_open, vw_next, vw_close};

@@ -35,8 +35,8 @@ struct otter__writer {
     otter__writer_options o; /* defaults filled in; strings borrowed */
     char *buf;               /* pending output */
     size_t len, cap;
-    uint64_t rows;           /* rows written */
-    otter_status failed;     /* OTTER_IO / OTTER_NOMEM once the writer is unusable */
+    uint64_t rows;       /* rows written */
+    otter_status failed; /* OTTER_IO / OTTER_NOMEM once the writer is unusable */
     int saved_errno;
     /* csv: the first row's feature keys */
     otter_feature_key *schema;
@@ -209,8 +209,7 @@ static otter_status csv_values(otter__writer *w, const otter_instance *inst,
     otter_status st = OTTER_OK;
     size_t n = otter_instance_size(inst);
     if (n != w->n_schema)
-        return otter_error_set(err, OTTER_INVALID,
-                               "row %llu: %zu features, the CSV header has %zu",
+        return otter_error_set(err, OTTER_INVALID, "row %llu: %zu features, the CSV header has %zu",
                                (unsigned long long)w->rows + 1, n, w->n_schema);
     for (size_t i = 0; i < n && st == OTTER_OK; i++) {
         otter_feature f;
@@ -232,8 +231,8 @@ static otter_status csv_values(otter__writer *w, const otter_instance *inst,
     return st == OTTER_OK ? putch(w, '\n', err) : st;
 }
 
-static otter_status csv_row(otter__writer *w, const otter_instance *inst,
-                            const otter_gen_row *row, otter_error *err)
+static otter_status csv_row(otter__writer *w, const otter_instance *inst, const otter_gen_row *row,
+                            otter_error *err)
 {
     int new_header = !w->have_schema;
     otter_status st = new_header ? csv_header(w, inst, err) : OTTER_OK;
@@ -355,8 +354,8 @@ static otter_status vw_feature(otter__writer *w, const otter_feature *f, otter_e
     return st;
 }
 
-static otter_status vw_row(otter__writer *w, const otter_instance *inst,
-                           const otter_gen_row *row, otter_error *err)
+static otter_status vw_row(otter__writer *w, const otter_instance *inst, const otter_gen_row *row,
+                           otter_error *err)
 {
     double label = w->o.binary && row->label == 0 ? -1.0 : row->label;
     otter_status st = put_num(w, label, err);
@@ -420,8 +419,8 @@ static otter_status json_feature(otter__writer *w, const otter_feature *f, int *
 }
 
 /* Writes the default-namespace features and collects the other namespaces in w->nss. */
-static otter_status json_top(otter__writer *w, const otter_instance *inst, size_t *n_ns,
-                             int *first, otter_error *err)
+static otter_status json_top(otter__writer *w, const otter_instance *inst, size_t *n_ns, int *first,
+                             otter_error *err)
 {
     size_t n = otter_instance_size(inst);
     otter_status st = OTTER_OK;
@@ -456,8 +455,8 @@ static otter_status json_top(otter__writer *w, const otter_instance *inst, size_
     return st;
 }
 
-static otter_status json_namespace(otter__writer *w, const otter_instance *inst,
-                                   const char *ns, int *first, otter_error *err)
+static otter_status json_namespace(otter__writer *w, const otter_instance *inst, const char *ns,
+                                   int *first, otter_error *err)
 {
     size_t n = otter_instance_size(inst);
     int inner_first = 1;
@@ -466,8 +465,7 @@ static otter_status json_namespace(otter__writer *w, const otter_instance *inst,
         st = putch(w, '{', err);
     for (size_t i = 0; i < n && st == OTTER_OK; i++) {
         otter_feature f;
-        if ((st = otter_instance_feature(inst, i, &f, err)) == OTTER_OK &&
-            strcmp(f.ns, ns) == 0)
+        if ((st = otter_instance_feature(inst, i, &f, err)) == OTTER_OK && strcmp(f.ns, ns) == 0)
             st = json_feature(w, &f, &inner_first, err);
     }
     return st == OTTER_OK ? putch(w, '}', err) : st;
@@ -502,8 +500,8 @@ static const write_format formats[] = {
     {"jsonl", jsonl_row},
 };
 
-otter_status otter__writer_open(FILE *out, const otter__writer_options *opts,
-                                otter__writer **w, otter_error *err)
+otter_status otter__writer_open(FILE *out, const otter__writer_options *opts, otter__writer **w,
+                                otter_error *err)
 {
     if (out == NULL || w == NULL)
         return otter_error_set(err, OTTER_INVALID, "writer: NULL stream or output");

@@ -27,10 +27,22 @@ static void put_le(otter__wr *w, uint64_t v, int n)
     otter__wr_bytes(w, b, (size_t)n);
 }
 
-void otter__wr_u8(otter__wr *w, uint8_t v) { put_le(w, v, 1); }
-void otter__wr_u16(otter__wr *w, uint16_t v) { put_le(w, v, 2); }
-void otter__wr_u32(otter__wr *w, uint32_t v) { put_le(w, v, 4); }
-void otter__wr_u64(otter__wr *w, uint64_t v) { put_le(w, v, 8); }
+void otter__wr_u8(otter__wr *w, uint8_t v)
+{
+    put_le(w, v, 1);
+}
+void otter__wr_u16(otter__wr *w, uint16_t v)
+{
+    put_le(w, v, 2);
+}
+void otter__wr_u32(otter__wr *w, uint32_t v)
+{
+    put_le(w, v, 4);
+}
+void otter__wr_u64(otter__wr *w, uint64_t v)
+{
+    put_le(w, v, 8);
+}
 
 void otter__wr_f64(otter__wr *w, double v)
 {
@@ -96,10 +108,22 @@ static uint64_t get_le(otter__rd *r, int n)
     return v;
 }
 
-uint8_t otter__rd_u8(otter__rd *r) { return (uint8_t)get_le(r, 1); }
-uint16_t otter__rd_u16(otter__rd *r) { return (uint16_t)get_le(r, 2); }
-uint32_t otter__rd_u32(otter__rd *r) { return (uint32_t)get_le(r, 4); }
-uint64_t otter__rd_u64(otter__rd *r) { return get_le(r, 8); }
+uint8_t otter__rd_u8(otter__rd *r)
+{
+    return (uint8_t)get_le(r, 1);
+}
+uint16_t otter__rd_u16(otter__rd *r)
+{
+    return (uint16_t)get_le(r, 2);
+}
+uint32_t otter__rd_u32(otter__rd *r)
+{
+    return (uint32_t)get_le(r, 4);
+}
+uint64_t otter__rd_u64(otter__rd *r)
+{
+    return get_le(r, 8);
+}
 
 double otter__rd_f64(otter__rd *r)
 {
@@ -186,8 +210,8 @@ otter_status otter__blob_parse(const uint8_t *p, size_t len, otter__blob *out, o
                                "state blob is truncated or has a bad length field");
     out->payload = p + r.pos;
     out->payload_len = (size_t)plen;
-    uint32_t want = (uint32_t)p[len - 4] | (uint32_t)p[len - 3] << 8 |
-                    (uint32_t)p[len - 2] << 16 | (uint32_t)p[len - 1] << 24;
+    uint32_t want = (uint32_t)p[len - 4] | (uint32_t)p[len - 3] << 8 | (uint32_t)p[len - 2] << 16 |
+                    (uint32_t)p[len - 1] << 24;
     uint32_t got = otter_crc32c(0, p, len - 4);
     if (want != got)
         return otter_error_set(err, OTTER_CORRUPT,

@@ -48,9 +48,15 @@ void otter__rd_f64s(otter__rd *r, double *out, size_t n);
 /* u32 length + bytes; returns a borrowed pointer and its length (not NUL-terminated). */
 const char *otter__rd_str(otter__rd *r, size_t *n);
 /* True while no read has overrun. */
-static inline int otter__rd_ok(const otter__rd *r) { return !r->failed; }
+static inline int otter__rd_ok(const otter__rd *r)
+{
+    return !r->failed;
+}
 /* True when every byte was consumed and nothing overran. */
-static inline int otter__rd_done(const otter__rd *r) { return !r->failed && r->pos == r->len; }
+static inline int otter__rd_done(const otter__rd *r)
+{
+    return !r->failed && r->pos == r->len;
+}
 
 /* Blob framing (see docs/architecture.md): magic "OTR1", u16 format version,
  * str type name, u16 type state version, str canonical params, u64 payload length,

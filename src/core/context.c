@@ -56,8 +56,8 @@ static int push_ptr(const void ***arr, size_t *n, size_t *cap, const void *p)
 otter_status otter_context_register_learner(otter_context *ctx, const otter_learner_type *type,
                                             otter_error *err)
 {
-    if (!type || !type->name || !type->create || !type->predict || !type->learn ||
-        !type->encode || !type->decode || !type->destroy || !type->task || !type->n_classes)
+    if (!type || !type->name || !type->create || !type->predict || !type->learn || !type->encode ||
+        !type->decode || !type->destroy || !type->task || !type->n_classes)
         return otter_error_set(err, OTTER_INVALID, "learner type table is incomplete");
     if (type->abi > OTTER_LEARNER_ABI || type->abi < 1)
         return otter_error_set(err, OTTER_VERSION,
@@ -79,7 +79,10 @@ const otter_learner_type *otter_context_find_learner(const otter_context *ctx, c
     return NULL;
 }
 
-size_t otter_context_learner_count(const otter_context *ctx) { return ctx->n_learners; }
+size_t otter_context_learner_count(const otter_context *ctx)
+{
+    return ctx->n_learners;
+}
 
 const otter_learner_type *otter_context_learner_at(const otter_context *ctx, size_t i)
 {
@@ -89,8 +92,8 @@ const otter_learner_type *otter_context_learner_at(const otter_context *ctx, siz
 otter_status otter_context_register_gen(otter_context *ctx, const otter_gen_type *type,
                                         otter_error *err)
 {
-    if (!type || !type->name || !type->create || !type->next || !type->destroy ||
-        !type->task || !type->n_classes)
+    if (!type || !type->name || !type->create || !type->next || !type->destroy || !type->task ||
+        !type->n_classes)
         return otter_error_set(err, OTTER_INVALID, "generator type table is incomplete");
     if (type->abi > OTTER_GEN_ABI || type->abi < 1)
         return otter_error_set(err, OTTER_VERSION, "generator type '%s' has ABI %d", type->name,
@@ -114,11 +117,17 @@ const otter_gen_type *otter_context_find_gen(const otter_context *ctx, const cha
     return NULL;
 }
 
-size_t otter_context_gen_count(const otter_context *ctx) { return ctx->n_gens; }
+size_t otter_context_gen_count(const otter_context *ctx)
+{
+    return ctx->n_gens;
+}
 
 const otter_gen_type *otter_context_gen_at(const otter_context *ctx, size_t i)
 {
     return i < ctx->n_gens ? ctx->gens[i] : NULL;
 }
 
-const char *otter_version(void) { return OTTER_VERSION_STRING; }
+const char *otter_version(void)
+{
+    return OTTER_VERSION_STRING;
+}

@@ -6,7 +6,10 @@
 
 #include <string.h>
 
-static inline uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+static inline uint32_t rotl32(uint32_t x, int r)
+{
+    return (x << r) | (x >> (32 - r));
+}
 
 static inline uint32_t load_le32(const uint8_t *p)
 {
@@ -69,7 +72,7 @@ static uint32_t crc32c_bitwise(uint32_t crc, const uint8_t *p, size_t len)
 #include <nmmintrin.h>
 
 __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const uint8_t *p,
-                                                             size_t len)
+                                                            size_t len)
 {
     uint64_t c = crc;
     while (len >= 8) {

@@ -66,8 +66,8 @@ static int key_equals(const otter_instance *inst, uint32_t id, const char *ns, s
     const struct otter__key *k = &inst->keys[id];
     const char *kn = inst->names + k->ns_off;
     const char *km = inst->names + k->name_off;
-    return strncmp(kn, ns, ns_len) == 0 && kn[ns_len] == '\0' &&
-           strncmp(km, name, name_len) == 0 && km[name_len] == '\0';
+    return strncmp(kn, ns, ns_len) == 0 && kn[ns_len] == '\0' && strncmp(km, name, name_len) == 0 &&
+           km[name_len] == '\0';
 }
 
 static int index_insert(uint32_t *index, size_t cap, uint32_t h, uint32_t id)
@@ -98,14 +98,12 @@ static otter_status rehash(otter_instance *inst, otter_error *err)
     return OTTER_OK;
 }
 
-static otter_status add_key(otter_instance *inst, const char *ns, size_t ns_len,
-                            const char *name, size_t name_len, uint32_t h, uint32_t *id,
-                            otter_error *err)
+static otter_status add_key(otter_instance *inst, const char *ns, size_t ns_len, const char *name,
+                            size_t name_len, uint32_t h, uint32_t *id, otter_error *err)
 {
     if (inst->n_keys >= UINT32_MAX - 1 || inst->names_len + ns_len + name_len + 2 > UINT32_MAX)
         return otter_error_set(err, OTTER_INVALID, "too many distinct feature names");
-    if (grow((void **)&inst->names, &inst->names_cap, inst->names_len + ns_len + name_len + 2,
-             1) ||
+    if (grow((void **)&inst->names, &inst->names_cap, inst->names_len + ns_len + name_len + 2, 1) ||
         grow((void **)&inst->keys, &inst->keys_cap, inst->n_keys + 1, sizeof *inst->keys))
         return otter_error_set(err, OTTER_NOMEM, "cannot intern feature name");
     if ((inst->n_keys + 1) * 2 > inst->index_cap) {
@@ -179,8 +177,8 @@ otter_status otter_instance_add_num(otter_instance *inst, otter_feature_key key,
     return push_feat(inst, key, inst->keys[key].name_hash, value, -1, err);
 }
 
-otter_status otter_instance_add_cat(otter_instance *inst, otter_feature_key key,
-                                    const char *value, size_t value_len, otter_error *err)
+otter_status otter_instance_add_cat(otter_instance *inst, otter_feature_key key, const char *value,
+                                    size_t value_len, otter_error *err)
 {
     if (key >= inst->n_keys)
         return otter_error_set(err, OTTER_INVALID, "unknown feature key %u", (unsigned)key);
@@ -235,7 +233,10 @@ otter_status otter_instance_set_dense(otter_instance *inst, const double *x, siz
     return OTTER_OK;
 }
 
-size_t otter_instance_size(const otter_instance *inst) { return inst->n_feats; }
+size_t otter_instance_size(const otter_instance *inst)
+{
+    return inst->n_feats;
+}
 
 otter_status otter_instance_feature(const otter_instance *inst, size_t i, otter_feature *out,
                                     otter_error *err)
@@ -254,6 +255,50 @@ otter_status otter_instance_feature(const otter_instance *inst, size_t i, otter_
     return OTTER_OK;
 }
 
+size_t otter_instance_read_row(const otter_instance *inst, size_t first, size_t n,
+                               otter_feature_key *keys, double *values, const char **categories)
+{
+    if (first >= inst->n_feats)
+        return 0;
+    if (n > inst->n_feats - first)
+        n = inst->n_feats - first;
+    const struct otter__feat *f = inst->feats + first;
+    for (size_t i = 0; i < n; i++) {
+        if (keys)
+            keys[i] = f[i].key;
+        if (values)
+            values[i] = f[i].value;
+        if (categories)
+            categories[i] = f[i].cat_off >= 0 ? inst->cats + f[i].cat_off : NULL;
+    }
+    return n;
+}
+
+otter_status otter_instance_add_nums(otter_instance *inst, const otter_feature_key *keys,
+                                     const double *values, size_t n, otter_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i] >= inst->n_keys)
+            return otter_error_set(err, OTTER_INVALID, "unknown feature key %u", (unsigned)keys[i]);
+        if (!isfinite(values[i]))
+            return otter_error_set(err, OTTER_INVALID, "feature '%s': value is %s",
+                                   inst->names + inst->keys[keys[i]].name_off,
+                                   isnan(values[i]) ? "NaN" : "infinite");
+    }
+    if (inst->n_feats + n > inst->feats_cap &&
+        grow((void **)&inst->feats, &inst->feats_cap, inst->n_feats + n, sizeof *inst->feats))
+        return otter_error_set(err, OTTER_NOMEM, "cannot grow instance");
+    struct otter__feat *f = inst->feats + inst->n_feats;
+    for (size_t i = 0; i < n; i++) {
+        f[i].key = keys[i];
+        f[i].hash = inst->keys[keys[i]].name_hash;
+        f[i].value = values[i];
+        f[i].cat_off = -1;
+    }
+    inst->n_feats += n;
+    return OTTER_OK;
+}
+
 const double *otter_instance_dense(const otter_instance *inst, size_t *n)
 {
     if (n)
@@ -261,7 +306,10 @@ const double *otter_instance_dense(const otter_instance *inst, size_t *n)
     return inst->n_dense ? inst->dense : NULL;
 }
 
-size_t otter_instance_key_count(const otter_instance *inst) { return inst->n_keys; }
+size_t otter_instance_key_count(const otter_instance *inst)
+{
+    return inst->n_keys;
+}
 
 otter_status otter_instance_key_name(const otter_instance *inst, otter_feature_key key,
                                      const char **ns, const char **name, otter_error *err)

@@ -70,15 +70,13 @@ static int valid_key(const char *k)
     return 1;
 }
 
-otter_status otter_params_set(otter_params *p, const char *key, const char *value,
-                              otter_error *err)
+otter_status otter_params_set(otter_params *p, const char *key, const char *value, otter_error *err)
 {
     if (!p || !key || !value)
         return otter_error_set(err, OTTER_INVALID, "parameter key and value are required");
     if (!valid_key(key))
         return otter_error_set(err, OTTER_INVALID,
-                               "invalid parameter name '%.64s' (letters, digits, _ . - only)",
-                               key);
+                               "invalid parameter name '%.64s' (letters, digits, _ . - only)", key);
     if (strpbrk(value, "\n\r"))
         return otter_error_set(err, OTTER_INVALID, "parameter '%.64s': value contains a newline",
                                key);
@@ -157,7 +155,10 @@ otter_status otter_params_parse(otter_params *p, const char *text, otter_error *
     return OTTER_OK;
 }
 
-size_t otter_params_count(const otter_params *p) { return p ? p->n : 0; }
+size_t otter_params_count(const otter_params *p)
+{
+    return p ? p->n : 0;
+}
 
 const char *otter_params_key(const otter_params *p, size_t i)
 {
@@ -199,10 +200,10 @@ static otter_status range_check(const otter_param_spec *sp, double v, otter_erro
     int lo_bad = (sp->flags & OTTER_PARAM_MIN_EXCLUSIVE) ? !(v > sp->min) : !(v >= sp->min);
     int hi_bad = (sp->flags & OTTER_PARAM_MAX_EXCLUSIVE) ? !(v < sp->max) : !(v <= sp->max);
     if (lo_bad || hi_bad)
-        return otter_error_set(err, OTTER_INVALID, "parameter '%s' must be in %c%g, %g%c, got %.17g",
-                               sp->name, (sp->flags & OTTER_PARAM_MIN_EXCLUSIVE) ? '(' : '[',
-                               sp->min, sp->max,
-                               (sp->flags & OTTER_PARAM_MAX_EXCLUSIVE) ? ')' : ']', v);
+        return otter_error_set(err, OTTER_INVALID,
+                               "parameter '%s' must be in %c%g, %g%c, got %.17g", sp->name,
+                               (sp->flags & OTTER_PARAM_MIN_EXCLUSIVE) ? '(' : '[', sp->min,
+                               sp->max, (sp->flags & OTTER_PARAM_MAX_EXCLUSIVE) ? ')' : ']', v);
     return OTTER_OK;
 }
 
@@ -223,8 +224,8 @@ static otter_status parse_bool(const char *s, int *out)
     return OTTER_INVALID;
 }
 
-static otter_status resolve_one(const otter_param_spec *sp, const char *text,
-                                otter_param_value *v, otter_error *err)
+static otter_status resolve_one(const otter_param_spec *sp, const char *text, otter_param_value *v,
+                                otter_error *err)
 {
     memset(v, 0, sizeof *v);
     v->s = text;
@@ -235,8 +236,8 @@ static otter_status resolve_one(const otter_param_spec *sp, const char *text,
         v->d = strtod(text, &end);
         if (end == text || *end || !isfinite(v->d) || errno == ERANGE)
             return otter_error_set(err, OTTER_INVALID,
-                                   "parameter '%s' must be a finite number, got '%.64s'",
-                                   sp->name, text);
+                                   "parameter '%s' must be a finite number, got '%.64s'", sp->name,
+                                   text);
         return range_check(sp, v->d, err);
     case OTTER_PARAM_INT:
         errno = 0;
@@ -261,8 +262,7 @@ static otter_status resolve_one(const otter_param_spec *sp, const char *text,
                                    "parameter '%s' must be one of %s, got '%.64s'", sp->name,
                                    sp->choices, text);
         return OTTER_OK;
-    case OTTER_PARAM_STRING:
-        return OTTER_OK;
+    case OTTER_PARAM_STRING: return OTTER_OK;
     }
     return otter_error_set(err, OTTER_INTERNAL, "parameter '%s' has an unknown kind", sp->name);
 }
@@ -296,8 +296,8 @@ otter_status otter_params_resolve(const otter_param_spec *specs, size_t n_specs,
     }
     for (size_t j = 0; j < n_specs; j++) {
         const char *text = otter_params_get(params, specs[j].name);
-        otter_status st = resolve_one(&specs[j], text ? text : specs[j].default_value,
-                                      &values[j], err);
+        otter_status st =
+            resolve_one(&specs[j], text ? text : specs[j].default_value, &values[j], err);
         if (st != OTTER_OK)
             return st;
     }
@@ -328,8 +328,7 @@ otter_status otter_params_canonical(const otter_param_spec *specs, size_t n_spec
             break;
         }
         if (w < 0 || (size_t)w >= sizeof line)
-            return otter_error_set(err, OTTER_INVALID, "parameter '%s' is too long",
-                                   specs[j].name);
+            return otter_error_set(err, OTTER_INVALID, "parameter '%s' is too long", specs[j].name);
         otter_status st = otter_buf_append(out, line, (size_t)w, err);
         if (st != OTTER_OK)
             return st;

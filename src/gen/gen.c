@@ -57,6 +57,15 @@ otter_status otter_gen_next(otter_gen *g, otter_instance *inst, otter_gen_row *r
     return g->type->next(g->self, inst, row, err);
 }
 
-const otter_gen_type *otter_gen_type_of(const otter_gen *g) { return g->type; }
-int otter_gen_task(const otter_gen *g) { return g->type->task(g->self); }
-size_t otter_gen_n_classes(const otter_gen *g) { return g->type->n_classes(g->self); }
+const otter_gen_type *otter_gen_type_of(const otter_gen *g)
+{
+    return g->type;
+}
+int otter_gen_task(const otter_gen *g)
+{
+    return g->type->task(g->self);
+}
+size_t otter_gen_n_classes(const otter_gen *g)
+{
+    return g->type->n_classes(g->self);
+}

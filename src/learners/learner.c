@@ -50,8 +50,7 @@ static otter_status wrap(const otter_learner_type *t, void *self, otter_buf *can
 }
 
 otter_status otter_learner_create(const otter_context *ctx, const char *type,
-                                  const otter_params *params, otter_learner **out,
-                                  otter_error *err)
+                                  const otter_params *params, otter_learner **out, otter_error *err)
 {
     const otter_learner_type *t = otter_context_find_learner(ctx, type);
     if (!t)
@@ -97,8 +96,8 @@ static otter_status check_label(const otter_learner *l, double label, otter_erro
     switch (l->type->task(l->self)) {
     case OTTER_TASK_BINARY:
         if (label != 0.0 && label != 1.0 && label != -1.0)
-            return otter_error_set(err, OTTER_INVALID,
-                                   "binary label must be 0, 1 or -1, got %.17g", label);
+            return otter_error_set(err, OTTER_INVALID, "binary label must be 0, 1 or -1, got %.17g",
+                                   label);
         return OTTER_OK;
     case OTTER_TASK_MULTICLASS: {
         size_t k = l->type->n_classes(l->self);
@@ -108,8 +107,7 @@ static otter_status check_label(const otter_learner *l, double label, otter_erro
                                    label);
         return OTTER_OK;
     }
-    case OTTER_TASK_REGRESSION:
-        return OTTER_OK;
+    case OTTER_TASK_REGRESSION: return OTTER_OK;
     }
     return OTTER_OK;
 }
@@ -120,8 +118,7 @@ static otter_status check_update(const otter_learner *l, double *label, double w
 {
     if (!isfinite(weight) || weight <= 0)
         return otter_error_set(err, OTTER_INVALID,
-                               "importance weight must be a finite number > 0, got %.17g",
-                               weight);
+                               "importance weight must be a finite number > 0, got %.17g", weight);
     otter_status st = check_label(l, *label, err);
     if (st == OTTER_OK && *label == -1.0 && l->type->task(l->self) == OTTER_TASK_BINARY)
         *label = 0.0;
@@ -142,9 +139,8 @@ otter_status otter_learner_learn(otter_learner *l, const otter_instance *inst, d
     return st;
 }
 
-otter_status otter_learner_predict_learn(otter_learner *l, const otter_instance *inst,
-                                         double label, double weight, otter_prediction *out,
-                                         otter_error *err)
+otter_status otter_learner_predict_learn(otter_learner *l, const otter_instance *inst, double label,
+                                         double weight, otter_prediction *out, otter_error *err)
 {
     if (!l || !inst || !out)
         return otter_error_set(err, OTTER_INVALID, "learner, instance and output are required");
@@ -163,8 +159,8 @@ otter_status otter_learner_predict_learn(otter_learner *l, const otter_instance 
 otter_status otter_learner_encode(const otter_learner *l, otter_buf *out, otter_error *err)
 {
     size_t start = out->len, len_at;
-    otter_status st = otter__blob_begin(out, l->type->name, l->type->state_version,
-                                        l->params_text, l->params_len, &len_at, err);
+    otter_status st = otter__blob_begin(out, l->type->name, l->type->state_version, l->params_text,
+                                        l->params_len, &len_at, err);
     otter__wr w;
     otter__wr_init(&w, out, err);
     if (st == OTTER_OK) {
@@ -181,8 +177,7 @@ otter_status otter_learner_encode(const otter_learner *l, otter_buf *out, otter_
 }
 
 /* Parses canonical "k=v\n" text back into params. */
-static otter_status parse_canonical(const char *text, size_t len, otter_params *p,
-                                    otter_error *err)
+static otter_status parse_canonical(const char *text, size_t len, otter_params *p, otter_error *err)
 {
     char line[600];
     size_t i = 0;
@@ -247,8 +242,8 @@ otter_status otter_learner_decode(const otter_context *ctx, const uint8_t *blob,
                                name);
     if (b.type_version > t->state_version || b.type_version == 0)
         return otter_error_set(err, OTTER_VERSION,
-                               "'%s' state version %u is not supported (this library: 1..%u)",
-                               name, (unsigned)b.type_version, (unsigned)t->state_version);
+                               "'%s' state version %u is not supported (this library: 1..%u)", name,
+                               (unsigned)b.type_version, (unsigned)t->state_version);
     otter_param_value *values = calloc(t->n_params ? t->n_params : 1, sizeof *values);
     otter_buf canon = OTTER_BUF_INIT;
     void *self = NULL;
@@ -260,8 +255,8 @@ otter_status otter_learner_decode(const otter_context *ctx, const uint8_t *blob,
     if (st == OTTER_OK && !otter__rd_ok(&r))
         st = otter_error_set(err, OTTER_CORRUPT, "state blob payload is truncated");
     if (st == OTTER_OK)
-        st = t->decode(values, b.type_version, b.payload + r.pos, b.payload_len - r.pos, &self,
-                       err);
+        st =
+            t->decode(values, b.type_version, b.payload + r.pos, b.payload_len - r.pos, &self, err);
     free(values);
     if (st != OTTER_OK) {
         otter_buf_free(&canon);
@@ -273,11 +268,26 @@ otter_status otter_learner_decode(const otter_context *ctx, const uint8_t *blob,
     return st;
 }
 
-const otter_learner_type *otter_learner_type_of(const otter_learner *l) { return l->type; }
-otter_task otter_learner_task(const otter_learner *l) { return l->type->task(l->self); }
-size_t otter_learner_n_classes(const otter_learner *l) { return l->type->n_classes(l->self); }
-const char *otter_learner_params_text(const otter_learner *l) { return l->params_text; }
-uint64_t otter_learner_updates(const otter_learner *l) { return l->updates; }
+const otter_learner_type *otter_learner_type_of(const otter_learner *l)
+{
+    return l->type;
+}
+otter_task otter_learner_task(const otter_learner *l)
+{
+    return l->type->task(l->self);
+}
+size_t otter_learner_n_classes(const otter_learner *l)
+{
+    return l->type->n_classes(l->self);
+}
+const char *otter_learner_params_text(const otter_learner *l)
+{
+    return l->params_text;
+}
+uint64_t otter_learner_updates(const otter_learner *l)
+{
+    return l->updates;
+}
 
 size_t otter_learner_bytes(const otter_learner *l)
 {

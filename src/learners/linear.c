@@ -30,25 +30,35 @@ enum {
     P_LOGREG_
 };
 
-#define COMMON_PARAMS                                                                         \
-    {"bits", OTTER_PARAM_INT, "18", 1, 28, 0, NULL,                                          \
-     "hash table size 2^bits per head (Vowpal Wabbit's -b)"},                                 \
-        {"optimizer", OTTER_PARAM_ENUM, "adagrad", 0, 0, 0, "sgd|adagrad|ftrl",               \
-         "update rule: sgd (decaying rate), adagrad, ftrl (FTRL-Proximal)"},                  \
-        {"lr", OTTER_PARAM_DOUBLE, "0.5", 0, 1e6, OTTER_PARAM_MIN_EXCLUSIVE, NULL,            \
-         "learning rate (sgd, adagrad)"},                                                     \
-        {"power_t", OTTER_PARAM_DOUBLE, "0.5", 0, 1, 0, NULL,                                 \
-         "sgd decay: rate lr / (1 + t)^power_t, t = weight seen"},                            \
-        {"l1", OTTER_PARAM_DOUBLE, "0", 0, 1e6, 0, NULL, "L1 strength (ftrl only)"},          \
-        {"l2", OTTER_PARAM_DOUBLE, "0", 0, 1e6, 0, NULL, "L2 strength"},                      \
-        {"alpha", OTTER_PARAM_DOUBLE, "0.1", 0, 1e6, OTTER_PARAM_MIN_EXCLUSIVE, NULL,         \
-         "ftrl alpha (per-coordinate rate scale)"},                                           \
-        {"beta", OTTER_PARAM_DOUBLE, "1", 0, 1e6, 0, NULL, "ftrl beta (rate smoothing)"},     \
-        {"intercept", OTTER_PARAM_BOOL, "true", 0, 0, 0, NULL, "learn a bias term"},          \
-    {                                                                                         \
-        "standardize", OTTER_PARAM_BOOL, "true", 0, 0, 0, NULL,                              \
-            "standardize numeric features by running mean and variance (inputs constant "  \
-            "when present, like indicators, pass unchanged)"                             \
+#define COMMON_PARAMS                                                                              \
+    {"bits", OTTER_PARAM_INT,                                                                      \
+     "18",   1,                                                                                    \
+     28,     0,                                                                                    \
+     NULL,   "hash table size 2^bits per head (Vowpal Wabbit's -b)"},                              \
+        {"optimizer",                                                                              \
+         OTTER_PARAM_ENUM,                                                                         \
+         "adagrad",                                                                                \
+         0,                                                                                        \
+         0,                                                                                        \
+         0,                                                                                        \
+         "sgd|adagrad|ftrl",                                                                       \
+         "update rule: sgd (decaying rate), adagrad, ftrl (FTRL-Proximal)"},                       \
+        {"lr", OTTER_PARAM_DOUBLE,        "0.5", 0,                                                \
+         1e6,  OTTER_PARAM_MIN_EXCLUSIVE, NULL,  "learning rate (sgd, adagrad)"},                  \
+        {"power_t", OTTER_PARAM_DOUBLE,                                                            \
+         "0.5",     0,                                                                             \
+         1,         0,                                                                             \
+         NULL,      "sgd decay: rate lr / (1 + t)^power_t, t = weight seen"},                      \
+        {"l1", OTTER_PARAM_DOUBLE, "0", 0, 1e6, 0, NULL, "L1 strength (ftrl only)"},               \
+        {"l2", OTTER_PARAM_DOUBLE, "0", 0, 1e6, 0, NULL, "L2 strength"},                           \
+        {"alpha", OTTER_PARAM_DOUBLE,        "0.1", 0,                                             \
+         1e6,     OTTER_PARAM_MIN_EXCLUSIVE, NULL,  "ftrl alpha (per-coordinate rate scale)"},     \
+        {"beta", OTTER_PARAM_DOUBLE, "1", 0, 1e6, 0, NULL, "ftrl beta (rate smoothing)"},          \
+        {"intercept", OTTER_PARAM_BOOL, "true", 0, 0, 0, NULL, "learn a bias term"},               \
+    {                                                                                              \
+        "standardize", OTTER_PARAM_BOOL, "true", 0, 0, 0, NULL,                                    \
+            "standardize numeric features by running mean and variance (inputs constant "          \
+            "when present, like indicators, pass unchanged)"                                       \
     }
 
 static const otter_param_spec logreg_params[] = {
@@ -62,7 +72,7 @@ static const otter_param_spec logreg_params[] = {
 static const otter_param_spec common_params[] = {COMMON_PARAMS};
 
 static const otter__lin_opt *const optimizers[] = {&otter__opt_sgd, &otter__opt_adagrad,
-                                                  &otter__opt_ftrl};
+                                                   &otter__opt_ftrl};
 
 static otter_status check_params(const otter_param_value *v, otter_error *err)
 {
@@ -86,7 +96,10 @@ static void lin_free(otter__lin *m)
     free(m);
 }
 
-static size_t n_slots(const otter__lin *m) { return (size_t)m->mask + 1; }
+static size_t n_slots(const otter__lin *m)
+{
+    return (size_t)m->mask + 1;
+}
 
 static otter_status lin_alloc(const otter_param_value *v, const otter__lin_loss *loss, size_t k,
                               double pos_weight, otter__lin **out, otter_error *err)
@@ -114,8 +127,7 @@ static otter_status lin_alloc(const otter_param_value *v, const otter__lin_loss 
     m->slot_size = per + (m->standardize ? OTTER__ST_COUNT_ : 0);
     if (slots > SIZE_MAX / sizeof(double) / m->slot_size) {
         lin_free(m);
-        return otter_error_set(err, OTTER_INVALID, "bits=%u is too large for %zu heads", bits,
-                               k);
+        return otter_error_set(err, OTTER_INVALID, "bits=%u is too large for %zu heads", bits, k);
     }
     size_t bytes = slots * m->slot_size * sizeof(double);
     m->w = calloc(slots * m->slot_size, sizeof(double));
@@ -191,8 +203,8 @@ static void margins(const otter__lin *m, const otter_instance *inst, double *out
     }
 }
 
-static otter_status lin_predict(const void *self, const otter_instance *inst,
-                                otter_prediction *out, otter_error *err)
+static otter_status lin_predict(const void *self, const otter_instance *inst, otter_prediction *out,
+                                otter_error *err)
 {
     (void)err;
     const otter__lin *m = self;
@@ -253,8 +265,8 @@ static otter_status lin_update(otter__lin *m, const otter_instance *inst, double
     if (out)
         m->loss->predict(mg, m->k, out);
     m->loss->grad(mg, m->k, label, g);
-    double scale = weight * (m->loss->task == OTTER_TASK_BINARY && label > 0.5 ? m->pos_weight
-                                                                               : 1.0);
+    double scale =
+        weight * (m->loss->task == OTTER_TASK_BINARY && label > 0.5 ? m->pos_weight : 1.0);
     for (size_t h = 0; h < m->k; h++)
         g[h] *= scale;
     m->opt->step(m, inst, g);
@@ -264,8 +276,8 @@ static otter_status lin_update(otter__lin *m, const otter_instance *inst, double
     return OTTER_OK;
 }
 
-static otter_status lin_learn(void *self, const otter_instance *inst, double label,
-                              double weight, otter_error *err)
+static otter_status lin_learn(void *self, const otter_instance *inst, double label, double weight,
+                              otter_error *err)
 {
     return lin_update(self, inst, label, weight, NULL, err);
 }
@@ -358,8 +370,7 @@ static otter_status decode_body(otter__lin *m, otter__rd *r, otter_error *err)
     m->t = otter__rd_f64(r);
     uint64_t d = otter__rd_u64(r);
     if (!otter__rd_ok(r) || k != m->k || stride != m->stride || bits != m->bits || !(m->t >= 0))
-        return otter_error_set(err, OTTER_CORRUPT,
-                               "linear state does not match its parameters");
+        return otter_error_set(err, OTTER_CORRUPT, "linear state does not match its parameters");
     otter_status st = read_table(r, m->w, n_slots(m), m->slot_size, err);
     if (st != OTTER_OK)
         return st;
@@ -403,11 +414,13 @@ static size_t lin_bytes(const void *self)
     const otter__lin *m = self;
     size_t per = m->k * m->stride;
     return sizeof *m +
-           (n_slots(m) * m->slot_size + per + m->d_cap * (per + OTTER__ST_COUNT_)) *
-               sizeof(double);
+           (n_slots(m) * m->slot_size + per + m->d_cap * (per + OTTER__ST_COUNT_)) * sizeof(double);
 }
 
-static otter_task lin_task(const void *self) { return ((const otter__lin *)self)->loss->task; }
+static otter_task lin_task(const void *self)
+{
+    return ((const otter__lin *)self)->loss->task;
+}
 
 static size_t lin_n_classes(const void *self)
 {
@@ -415,7 +428,10 @@ static size_t lin_n_classes(const void *self)
     return m->loss->task == OTTER_TASK_REGRESSION ? 0 : m->k > 1 ? m->k : 2;
 }
 
-static void lin_destroy(void *self) { lin_free(self); }
+static void lin_destroy(void *self)
+{
+    lin_free(self);
+}
 
 /* ---- the three types ---- */
 
@@ -437,40 +453,52 @@ static otter_status svm_make(const otter_param_value *v, otter__lin **m, otter_e
     return lin_alloc(v, &otter__loss_hinge, 1, 1.0, m, err);
 }
 
-#define DEFINE_LINEAR_TYPE(ident, tname, summary_text, table, make)                           \
-    static otter_status ident##_create(const otter_param_value *v, void **self,              \
-                                       otter_error *err)                                      \
-    {                                                                                         \
-        return make(v, (otter__lin **)self, err);                                             \
-    }                                                                                         \
-    static otter_status ident##_decode(const otter_param_value *v, uint16_t version,         \
-                                       const uint8_t *p, size_t len, void **self,             \
-                                       otter_error *err)                                      \
-    {                                                                                         \
-        (void)version;                                                                        \
-        otter__lin *m;                                                                        \
-        otter_status st = make(v, &m, err);                                                   \
-        if (st != OTTER_OK)                                                                   \
-            return st;                                                                        \
-        otter__rd r;                                                                          \
-        otter__rd_init(&r, p, len);                                                           \
-        st = decode_body(m, &r, err);                                                         \
-        if (st != OTTER_OK) {                                                                 \
-            lin_free(m);                                                                      \
-            return st;                                                                        \
-        }                                                                                     \
-        *self = m;                                                                            \
-        return OTTER_OK;                                                                      \
-    }                                                                                         \
-    const otter_learner_type otter__learner_##ident = {                                       \
-        OTTER_LEARNER_ABI, tname, summary_text, 1, table, sizeof table / sizeof *table,       \
-        check_params, ident##_create, lin_task, lin_n_classes, lin_predict, lin_learn,        \
-        lin_encode, ident##_decode, lin_describe, lin_bytes, lin_destroy, lin_predict_learn};
+#define DEFINE_LINEAR_TYPE(ident, tname, summary_text, table, make)                                \
+    static otter_status ident##_create(const otter_param_value *v, void **self, otter_error *err)  \
+    {                                                                                              \
+        return make(v, (otter__lin **)self, err);                                                  \
+    }                                                                                              \
+    static otter_status ident##_decode(const otter_param_value *v, uint16_t version,               \
+                                       const uint8_t *p, size_t len, void **self,                  \
+                                       otter_error *err)                                           \
+    {                                                                                              \
+        (void)version;                                                                             \
+        otter__lin *m;                                                                             \
+        otter_status st = make(v, &m, err);                                                        \
+        if (st != OTTER_OK)                                                                        \
+            return st;                                                                             \
+        otter__rd r;                                                                               \
+        otter__rd_init(&r, p, len);                                                                \
+        st = decode_body(m, &r, err);                                                              \
+        if (st != OTTER_OK) {                                                                      \
+            lin_free(m);                                                                           \
+            return st;                                                                             \
+        }                                                                                          \
+        *self = m;                                                                                 \
+        return OTTER_OK;                                                                           \
+    }                                                                                              \
+    const otter_learner_type otter__learner_##ident = {OTTER_LEARNER_ABI,                          \
+                                                       tname,                                      \
+                                                       summary_text,                               \
+                                                       1,                                          \
+                                                       table,                                      \
+                                                       sizeof table / sizeof *table,               \
+                                                       check_params,                               \
+                                                       ident##_create,                             \
+                                                       lin_task,                                   \
+                                                       lin_n_classes,                              \
+                                                       lin_predict,                                \
+                                                       lin_learn,                                  \
+                                                       lin_encode,                                 \
+                                                       ident##_decode,                             \
+                                                       lin_describe,                               \
+                                                       lin_bytes,                                  \
+                                                       lin_destroy,                                \
+                                                       lin_predict_learn};
 
 DEFINE_LINEAR_TYPE(logreg, "logreg",
                    "logistic regression (binary, or softmax with classes > 2), hashed features",
                    logreg_params, logreg_make)
 DEFINE_LINEAR_TYPE(linreg, "linreg", "linear regression (squared loss), hashed features",
                    common_params, linreg_make)
-DEFINE_LINEAR_TYPE(svm, "svm", "linear SVM (hinge loss), hashed features", common_params,
-                   svm_make)
+DEFINE_LINEAR_TYPE(svm, "svm", "linear SVM (hinge loss), hashed features", common_params, svm_make)

@@ -52,8 +52,8 @@ typedef struct otter__lin {
     double lr, power_t, l1, l2, alpha, beta, pos_weight;
     int intercept, standardize;
     /* state */
-    double t;       /* sum of importance weights learned (drives SGD's decay) */
-    double eta;     /* SGD step size of the row being learned (set by its step) */
+    double t;         /* sum of importance weights learned (drives SGD's decay) */
+    double eta;       /* SGD step size of the row being learned (set by its step) */
     size_t slot_size; /* doubles per slot: k * stride weights, then 5 statistics when
                          standardizing (see OTTER__ST_*), so one cache line or two
                          serve a feature's weight and its scaling */
@@ -61,9 +61,9 @@ typedef struct otter__lin {
     double *bias;     /* k * stride */
     size_t d;         /* dense dimension seen so far */
     size_t d_cap;
-    double *dense;    /* stride * k * d_cap: [component][head][j], so each head's weights
-                         are contiguous for BLAS */
-    double *dstats;   /* OTTER__ST_COUNT_ * d_cap: the statistics, one row per kind */
+    double *dense;  /* stride * k * d_cap: [component][head][j], so each head's weights
+                       are contiguous for BLAS */
+    double *dstats; /* OTTER__ST_COUNT_ * d_cap: the statistics, one row per kind */
 } otter__lin;
 
 /* Statistics of a standardized numeric input: count, mean, M2 (Welford), and the
