@@ -14,7 +14,7 @@
 #include "io_int.h"
 #include "pipe_int.h"
 
-#define BATCH_ROWS 256
+#define BATCH_ROWS 1024
 #define RING 4
 
 struct prow {
