@@ -34,6 +34,8 @@ typedef struct entry {
     double p;       /* binary: P(y=1); multiclass: P(true class) or NaN; regression: prediction */
     double y;       /* true label */
     double w;       /* weight */
+    double ll;      /* log loss term (unweighted), computed once so adding and evicting the
+                       row cost no logarithm and cancel exactly; NaN when not applicable */
     int32_t plabel; /* model's predicted label (binary, multiclass) */
     uint32_t bin;   /* AUC bin of p (binary) */
 } entry;
@@ -126,6 +128,7 @@ static otter_status make_binary(const otter_prediction *pred, double label, entr
         p = logistic(pred->score);
     }
     e->p = p;
+    e->ll = label == 1.0 ? -log(clip_prob(p)) : -log1p(-clip_prob(p));
     e->plabel = pred->label > 0 ? 1 : 0;
     e->bin = prob_bin(p);
     return OTTER_OK;
@@ -140,7 +143,7 @@ static otter_status make_multiclass(const otter_metrics *m, const otter_predicti
                                "label: multiclass labels must be integers in [0, %zu), got %g", k,
                                label);
     }
-    e->p = NAN;
+    e->p = e->ll = NAN;
     if (pred->has_proba) {
         double p = pred->probs[(size_t)label];
         if (!(p >= 0.0 && p <= 1.0)) {
@@ -149,6 +152,7 @@ static otter_status make_multiclass(const otter_metrics *m, const otter_predicti
                                    (size_t)label, p);
         }
         e->p = p;
+        e->ll = -log(clip_prob(p));
     }
     e->plabel = pred->label;
     e->bin = 0;
@@ -172,6 +176,7 @@ static otter_status make_regression(const otter_prediction *pred, double label, 
                                pred->score, label);
     }
     e->p = pred->score;
+    e->ll = NAN;
     e->plabel = 0;
     e->bin = 0;
     return OTTER_OK;
@@ -236,9 +241,8 @@ static void acc_apply(acc *a, const otter_metrics *m, const entry *e, int sign)
     case OTTER_TASK_BINARY: {
         int y = e->y == 1.0;
         int predicted = e->p >= m->opts.threshold;
-        double p = clip_prob(e->p);
         sum_add(&a->correct, e->plabel == y ? w : 0.0, sign);
-        sum_add(&a->ll, w * -(y ? log(p) : log1p(-p)), sign);
+        sum_add(&a->ll, w * e->ll, sign);
         sum_add(&a->ll_w, w, sign);
         sum_add(y ? &a->pos : &a->neg, w, sign);
         sum_add(y ? &a->tp : &a->fp, predicted ? w : 0.0, sign);
@@ -247,8 +251,8 @@ static void acc_apply(acc *a, const otter_metrics *m, const entry *e, int sign)
     }
     case OTTER_TASK_MULTICLASS:
         sum_add(&a->correct, (double)e->plabel == e->y ? w : 0.0, sign);
-        if (!isnan(e->p)) {
-            sum_add(&a->ll, w * -log(clip_prob(e->p)), sign);
+        if (!isnan(e->ll)) {
+            sum_add(&a->ll, w * e->ll, sign);
             sum_add(&a->ll_w, w, sign);
         }
         break;
