@@ -581,7 +581,9 @@ def main():
             "otter_csv/sklearn": rate["otter_csv"] / rate["sklearn"],
             "otter_csv/river": rate["otter_csv"] / rate["river"],
         }
-        defaults = res["otter_csv"]["params"] or ""
+        params = res["otter_csv"]["params"] or {}  # the report's params object
+        defaults = " ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                            for k, v in params.items())
         streams.append({
             "name": name, "rows": args.rows, "gen_commands": gen_cmds,
             "numeric": num, "cat": cat, "otter_params": args.otter_param,

@@ -13,7 +13,7 @@ mkdir -p demo
 echo "== otter gen fraud -n 200000 --seed 7 > demo/fraud.csv"
 ./otter gen fraud -n 200000 --seed 7 > demo/fraud.csv
 head -3 demo/fraud.csv
-echo "== otter eval --model logreg --param standardize=true --save demo/fraud.model demo/fraud.csv"
-./otter eval --model logreg --param standardize=true --save demo/fraud.model demo/fraud.csv
+echo "== otter eval --model logreg --save demo/fraud.model demo/fraud.csv"
+./otter eval --model logreg --save demo/fraud.model demo/fraud.csv
 echo "== otter describe demo/fraud.model"
 ./otter describe demo/fraud.model

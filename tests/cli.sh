@@ -272,7 +272,7 @@ expect_rc save 0
 run describe describe "$T/m.bin"
 expect_rc describe 0 &&
     json describe "$T/describe.out" \
-        "r['type'] == 'logreg' and r['updates'] == $N and 'bits=12' in r['params']"
+        "r['type'] == 'logreg' and r['updates'] == $N and r['params']['bits'] == 12"
 run load eval --load "$T/m.bin" --save "$T/m2.bin" "$T/sea.csv"
 expect_rc load 0 && json load "$T/load.out" "r['model'] == 'logreg' and r['rows'] == $N"
 run describe2 describe "$T/m2.bin"

@@ -20,6 +20,10 @@ void otter__json_num(FILE *out, double v);
 /* Writes s as a JSON string with escapes. */
 void otter__json_str(FILE *out, const char *s);
 
+/* Writes canonical "k=v\n" parameter text as a JSON object (numbers and booleans
+ * typed, everything else a string). */
+void otter__json_params(FILE *out, const char *text);
+
 /* Parses a non-negative integer option value; returns -1 on junk. */
 int otter__parse_u64(const char *s, uint64_t *out);
 

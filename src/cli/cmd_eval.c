@@ -353,7 +353,7 @@ static void report(const struct eval_opts *o, const struct eval_run *r)
     printf("{\"model\":");
     otter__json_str(stdout, otter_learner_type_of(r->learner)->name);
     printf(",\"params\":");
-    otter__json_str(stdout, otter_learner_params_text(r->learner));
+    otter__json_params(stdout, otter_learner_params_text(r->learner));
     printf(",\"input\":");
     otter__json_str(stdout, o->input);
     printf(",\"rows\":%llu,\"skipped\":%llu,\"seconds\":", (unsigned long long)r->rows,

@@ -129,7 +129,7 @@ int otter__cmd_describe(const otter_context *ctx, int argc, char **argv)
     putchar('{');
     otter_learner_describe(l, &sink);
     printf(",\"params\":");
-    otter__json_str(stdout, otter_learner_params_text(l));
+    otter__json_params(stdout, otter_learner_params_text(l));
     printf("}\n");
     otter_learner_destroy(l);
     return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_int.h"
+#include "io_int.h"
 
 struct command {
     const char *name;
@@ -55,6 +56,32 @@ void otter__json_str(FILE *out, const char *s)
             fputc(c, out);
     }
     fputc('"', out);
+}
+
+void otter__json_params(FILE *out, const char *text)
+{
+    fputc('{', out);
+    for (int first = 1; *text; first = 0) {
+        size_t n = strcspn(text, "\n");
+        const char *eq = memchr(text, '=', n);
+        if (!eq)
+            break; /* canonical text always has k=v lines; stop rather than guess */
+        char key[128], val[512];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - text), text);
+        snprintf(val, sizeof val, "%.*s", (int)(n - (size_t)(eq - text) - 1), eq + 1);
+        fputs(first ? "" : ",", out);
+        otter__json_str(out, key);
+        fputc(':', out);
+        double d;
+        if (strcmp(val, "true") == 0 || strcmp(val, "false") == 0)
+            fputs(val, out);
+        else if (otter__parse_double(val, strlen(val), &d) == 0)
+            fprintf(out, "%.17g", d);
+        else
+            otter__json_str(out, val);
+        text += n + (text[n] == '\n');
+    }
+    fputc('}', out);
 }
 
 int otter__parse_u64(const char *s, uint64_t *out)
