@@ -52,7 +52,7 @@ static int is_digit(char c)
 #define HAVE_SWAR8 0 /* the byte order below assumes little-endian loads */
 #endif
 
-static uint64_t swar8(const char *p)
+static inline __attribute__((always_inline)) uint64_t swar8(const char *p)
 {
     uint64_t v;
     memcpy(&v, p, 8);
