@@ -1,0 +1,147 @@
+/* Allocation-failure ("chaos") test: every malloc/calloc/realloc made by the library is
+ * counted through the linker's --wrap, and a whole scenario (context, params, learner,
+ * instances, learning, encode/decode, a generator, metrics) is replayed failing the 1st,
+ * 2nd, ... Nth allocation. Each run must end with OTTER_OK or OTTER_NOMEM from the call
+ * that could not allocate, never a crash or another status; under ASan/LSan in CI any
+ * leak on those error paths fails the run too. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+/* The allocation counter is test-only state: the library itself has none. */
+static long alloc_calls, fail_at = -1;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+
+static int should_fail(void)
+{
+    return ++alloc_calls == fail_at;
+}
+void *__wrap_malloc(size_t n)
+{
+    return should_fail() ? NULL : __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t s)
+{
+    return should_fail() ? NULL : __real_calloc(n, s);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+    return should_fail() ? NULL : __real_realloc(p, n);
+}
+
+struct world {
+    otter_context *ctx;
+    otter_params *params;
+    otter_learner *model, *copy;
+    otter_instance *inst;
+    otter_gen *gen;
+    otter_metrics *metrics;
+    otter_buf blob;
+};
+
+static void world_free(struct world *w)
+{
+    otter_metrics_destroy(w->metrics);
+    otter_gen_destroy(w->gen);
+    otter_instance_destroy(w->inst);
+    otter_learner_destroy(w->copy);
+    otter_learner_destroy(w->model);
+    otter_params_destroy(w->params);
+    otter_context_destroy(w->ctx);
+    otter_buf_free(&w->blob);
+}
+
+/* Learns from generated rows and scores them into the metrics. */
+static otter_status stream(struct world *w, otter_error *err)
+{
+    otter_status st = OTTER_OK;
+    for (int i = 0; i < 40 && st == OTTER_OK; i++) {
+        otter_gen_row row;
+        otter_prediction pred;
+        st = otter_gen_next(w->gen, w->inst, &row, err);
+        if (st == OTTER_OK)
+            st = otter_instance_num(w->inst, "extra", "n", i, err);
+        if (st == OTTER_OK)
+            st = otter_learner_predict_learn(w->model, w->inst, row.label, 1.0, &pred, err);
+        if (st == OTTER_OK)
+            st = otter_metrics_update(w->metrics, &pred, row.label, 1.0, err);
+    }
+    return st;
+}
+
+static otter_status scenario(otter_error *err)
+{
+    struct world w = {0};
+    otter_status st = otter_context_create(&w.ctx, err);
+    if (st == OTTER_OK)
+        st = otter_params_create(&w.params, err);
+    if (st == OTTER_OK)
+        st = otter_params_parse(w.params, "bits=8,optimizer=ftrl,l1=0.1", err);
+    if (st == OTTER_OK)
+        st = otter_learner_create(w.ctx, "logreg", w.params, &w.model, err);
+    if (st == OTTER_OK)
+        st = otter_instance_create(&w.inst, err);
+    if (st == OTTER_OK)
+        st = otter_gen_create(w.ctx, "fraud", NULL, 3, &w.gen, err);
+    otter_metrics_options mo = {OTTER_TASK_BINARY, 2, 16, 0.5};
+    if (st == OTTER_OK)
+        st = otter_metrics_create(&mo, &w.metrics, err);
+    if (st == OTTER_OK)
+        st = stream(&w, err);
+    if (st == OTTER_OK)
+        st = otter_learner_encode(w.model, &w.blob, err);
+    if (st == OTTER_OK)
+        st = otter_learner_decode(w.ctx, w.blob.data, w.blob.len, &w.copy, err);
+    world_free(&w);
+    return st;
+}
+
+START_TEST(every_allocation_failure_is_reported)
+{
+    otter_error e = {0};
+    fail_at = -1;
+    ck_assert_int_eq(scenario(&e), OTTER_OK); /* warm-up: one-time setup is not counted */
+    alloc_calls = 0;
+    otter_status st0 = scenario(&e);
+    long total = alloc_calls; /* read before ck_assert, which allocates too */
+    ck_assert_int_eq(st0, OTTER_OK);
+    ck_assert_msg(total > 20, "only %ld allocations counted: is --wrap in effect?", total);
+    long nomem = 0;
+    for (long n = 1; n <= total; n++) {
+        otter_error err = {0};
+        fail_at = n;
+        alloc_calls = 0;
+        otter_status st = scenario(&err);
+        if (st != OTTER_OK && st != OTTER_NOMEM)
+            ck_abort_msg("failing allocation %ld of %ld gave %s: %s", n, total,
+                         otter_status_name(st), err.message);
+        if (st == OTTER_NOMEM && err.message[0] == '\0')
+            ck_abort_msg("failing allocation %ld: OTTER_NOMEM without a message", n);
+        nomem += st == OTTER_NOMEM;
+    }
+    fail_at = -1;
+    printf("%ld allocations in the scenario, each failed once: %ld reported OTTER_NOMEM\n", total,
+           nomem);
+    /* Every allocation is on a path whose failure must surface: none is silently
+     * absorbed (which would mean lost data or a half-built object). */
+    ck_assert_msg(nomem == total, "only %ld of %ld failed allocations surfaced", nomem, total);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("nomem");
+    TCase *tc = tcase_create("allocation failures");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, every_allocation_failure_is_reported);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
