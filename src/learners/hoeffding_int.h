@@ -1,0 +1,161 @@
+/* Internal to the Hoeffding tree (hoeffding.c, hoeffding_obs.c): the model layout, the
+ * attribute table and the per-leaf attribute observers.
+ *
+ * Layout. Nodes live in one array (`nodes`, index 0 is the root) and never move once
+ * created except by realloc, so they refer to each other by index. A split node's
+ * children are a run of `n_kids` indices in the shared `kids` array. A leaf refers to a
+ * slot in `leaves`, which holds its observers, and to a row of `ldist` (k doubles: the
+ * class weights seen at the leaf, including those inherited from the parent's split).
+ *
+ * Attributes are discovered from the data: (namespace, name) -> attribute id through an
+ * open-addressing index keyed by the instance's precomputed name hash, confirmed by a
+ * string compare. Categorical values are numbered per attribute (0, 1, ... in order of
+ * first sight) through a second index keyed by the instance's categorical feature hash.
+ * An attribute's kind (numeric or categorical) is fixed when it is first seen; an
+ * occurrence of the other kind is treated as missing.
+ */
+#ifndef OTTER_HOEFFDING_INT_H
+#define OTTER_HOEFFDING_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/instance_int.h"
+#include "otter/learner.h"
+
+#define HT_NONE UINT32_MAX
+#define HT_SKIP (UINT32_MAX - 1) /* a row's feature of the wrong kind for its attribute */
+
+enum { HT_NUM = 1, HT_CAT = 2 };
+enum { HT_INFO_GAIN, HT_GINI };
+enum { HT_MC, HT_NB, HT_NBA };
+
+/* Per class in a numeric observer: weight, mean, M2 (Welford), min, max. */
+enum { HT_W, HT_MEAN, HT_M2, HT_MIN, HT_MAX, HT_NUM_STRIDE };
+
+typedef struct ht_attr {
+    uint32_t ns_off, name_off; /* NUL-terminated strings in the model's arena */
+    uint32_t hash;             /* the instance's name_hash of (ns, name) */
+    uint32_t kind;             /* HT_NUM or HT_CAT */
+    uint32_t n_values;         /* categorical: distinct values seen so far */
+} ht_attr;
+
+typedef struct ht_value {
+    uint32_t attr, local; /* attribute id and the value's number within it */
+    uint32_t str_off;     /* value string in the arena */
+    uint32_t hash;        /* the instance's categorical feature hash */
+} ht_value;
+
+/* One attribute at one leaf. Numeric: d holds k * HT_NUM_STRIDE doubles. Categorical:
+ * d holds k class totals, then n rows of k class weights (row v = value number v). */
+typedef struct ht_obs {
+    double *d;
+    uint32_t n, cap; /* categorical rows used / allocated; numeric: n = 1 once allocated */
+} ht_obs;
+
+typedef struct ht_leaf {
+    double seen_at_check;          /* leaf weight at the last split attempt */
+    double mc_correct, nb_correct; /* NBA: weight each strategy predicted right */
+    ht_obs *obs;                   /* n_obs slots indexed by attribute id */
+    uint32_t n_obs;
+    uint32_t node;
+} ht_leaf;
+
+typedef struct ht_node {
+    uint32_t attr; /* split attribute, HT_NONE for a leaf */
+    uint32_t leaf; /* leaf slot (leaves only) */
+    uint32_t kids; /* offset of the children in m->kids */
+    uint32_t n_kids;
+    uint32_t major; /* branch taken by rows missing the attribute or with an unseen value */
+    uint32_t depth;
+    double threshold; /* numeric split: value <= threshold goes to branch 0 */
+} ht_node;
+
+typedef struct ht_model {
+    size_t k; /* classes */
+    double delta, tau, grace, nb_threshold;
+    int criterion, leaf_pred;
+    uint32_t max_depth, bins;
+    /* attribute table */
+    char *strs;
+    size_t strs_len, strs_cap;
+    ht_attr *attrs;
+    size_t n_attrs, attrs_cap;
+    uint32_t *attr_index; /* attribute id + 1, 0 = empty */
+    size_t attr_index_cap;
+    ht_value *vals;
+    size_t n_vals, vals_cap;
+    uint32_t *val_index; /* value id + 1, 0 = empty */
+    size_t val_index_cap;
+    /* tree */
+    ht_node *nodes;
+    size_t n_nodes, nodes_cap;
+    uint32_t *kids;
+    size_t n_kids, kids_cap;
+    ht_leaf *leaves;
+    size_t n_leaves, leaves_cap;
+    double *ldist; /* leaves_cap rows of k */
+    uint32_t depth;
+    /* scratch for learn (row resolution) and split evaluation */
+    uint32_t *row_attr, *row_val;
+    size_t row_cap;
+    double *scr;
+    size_t scr_cap;
+    size_t bytes; /* running total of memory held */
+} ht_model;
+
+/* Counted allocation helpers: keep m->bytes equal to what the model holds. */
+void *otter__ht_grow(ht_model *m, void *p, size_t *cap, size_t need, size_t elem);
+void otter__ht_release(ht_model *m, void *p, size_t n_bytes);
+
+/* Attribute table. find: HT_NONE when absent (no allocation, safe in predict). */
+uint32_t otter__ht_attr_find(const ht_model *m, const otter_instance *inst,
+                             const struct otter__feat *f);
+uint32_t otter__ht_value_find(const ht_model *m, uint32_t attr, const otter_instance *inst,
+                              const struct otter__feat *f);
+/* Adds the attribute / value; returns its id or HT_NONE when out of memory. */
+uint32_t otter__ht_attr_add(ht_model *m, const char *ns, size_t ns_len, const char *name,
+                            size_t name_len, uint32_t kind);
+uint32_t otter__ht_value_add(ht_model *m, uint32_t attr, const char *value, size_t len);
+/* True when feature f is an occurrence of attribute a (same name and kind). */
+int otter__ht_feat_is(const ht_model *m, const otter_instance *inst, const struct otter__feat *f,
+                      const ht_attr *a);
+
+/* Frees the model and everything it holds (NULL is a no-op). */
+void otter__ht_free(ht_model *m);
+/* Makes room for `nodes` more nodes and `leaves` more leaves (0 on NOMEM). */
+int otter__ht_reserve(ht_model *m, size_t nodes, size_t leaves);
+
+/* State (hoeffding_state.c): payload writer and reader (m freshly made from params,
+ * with no nodes), and describe. */
+otter_status otter__ht_encode(const ht_model *m, otter_buf *out, otter_error *err);
+otter_status otter__ht_decode(ht_model *m, const uint8_t *p, size_t len, otter_error *err);
+void otter__ht_describe(const ht_model *m, const otter_kv_sink *sink);
+
+/* Observers. ensure: makes the slot for (attr, value) exist at the leaf (0 on NOMEM). */
+int otter__ht_obs_ensure(ht_model *m, ht_leaf *leaf, uint32_t attr, uint32_t value);
+void otter__ht_obs_update(const ht_model *m, ht_leaf *leaf, uint32_t attr, uint32_t value, double x,
+                          size_t y, double w);
+/* Adds log P(x | class) to logv[0..k). */
+void otter__ht_obs_nb(const ht_model *m, const ht_leaf *leaf, uint32_t attr, uint32_t value,
+                      double x, double *logv);
+void otter__ht_obs_free(ht_model *m, ht_leaf *leaf);
+size_t otter__ht_obs_doubles(const ht_model *m, uint32_t attr, const ht_obs *o);
+
+/* Split evaluation. A suggestion names the attribute, the numeric threshold and the
+ * merit; post fills branch class weights (n_branches rows of k) into m->scr. */
+typedef struct ht_split {
+    double merit;
+    uint32_t attr;
+    double threshold;
+    uint32_t n_branches;
+} ht_split;
+double otter__ht_merit(const ht_model *m, const double *pre, const double *post, size_t nb);
+/* Best split on attr at leaf (merit -inf when none); post is written to out (must hold
+ * max(2, values) * k doubles, see otter__ht_post_size). */
+ht_split otter__ht_best_split(const ht_model *m, const ht_leaf *leaf, const double *pre,
+                              uint32_t attr, double *out);
+size_t otter__ht_post_size(const ht_model *m, const ht_leaf *leaf, uint32_t attr);
+void otter__ht_post(const ht_model *m, const ht_leaf *leaf, const ht_split *s, double *out);
+
+#endif
