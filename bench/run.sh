@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
-# One command for the linear-learner benchmark:
-#   bash bench/run.sh [--rows N] [--river-rows N] [--quick] [--repeat N] [--otter-param k=v]...
-# Sets up bench/.venv (pinned peers), builds otter if needed, then runs
-# bench/linear.py with the venv's python, passing all arguments through.
+# One command per benchmark:
+#   bash bench/run.sh [linear] [--rows N] [--river-rows N] [--quick] [--repeat N] [--otter-param k=v]...
+#       linear learners (bench/linear.py): Otter logreg vs VW, scikit-learn, River
+#   bash bench/run.sh trees [--rows N] [--river-rows N] [--moa-rows N] [--quick] [--repeat N] [--no-moa]
+#       tree learners (bench/trees.py): Otter hoeffding (and hat) vs MOA via capymoa, River
+# Sets up bench/.venv (pinned peers; for trees also bench/.venv-moa with
+# capymoa), builds otter if needed, then runs the script with the venv's
+# python, passing the remaining arguments through.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 
-bash "$here/setup.sh"
+script=linear.py
+if [[ "${1:-}" == "trees" ]]; then
+    script=trees.py
+    shift
+    bash "$here/setup.sh" moa
+elif [[ "${1:-}" == "linear" ]]; then
+    shift
+    bash "$here/setup.sh"
+else
+    bash "$here/setup.sh"
+fi
 # make is a no-op when the binary is current; configure first on a fresh clone.
 if [[ ! -f "$root/Makefile" ]]; then
     (cd "$root" && { [[ -x ./configure ]] || autoreconf -fi; } && ./configure)
 fi
 make -C "$root" -j2 otter >/dev/null
-exec "$here/.venv/bin/python" "$here/linear.py" "$@"
+exec "$here/.venv/bin/python" "$here/$script" "$@"

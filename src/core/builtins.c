@@ -10,6 +10,7 @@ static const otter_learner_type *const learners[] = {
     &otter__learner_linreg,
     &otter__learner_svm,
     &otter__learner_hoeffding,
+    &otter__learner_hat,
 };
 
 static const otter_gen_type *const gens[] = {

@@ -42,7 +42,9 @@ enum {
     P_COUNT
 };
 
-static const otter_param_spec ht_params[P_COUNT] = {
+_Static_assert(P_COUNT == HT_N_PARAMS, "HT_N_PARAMS must match the table");
+
+const otter_param_spec otter__ht_params[HT_N_PARAMS] = {
     {"classes", OTTER_PARAM_INT, "2", 2, OTTER_MAX_CLASSES, 0, NULL,
      "number of classes (labels 0..classes-1); 2 is a binary task"},
     {"delta", OTTER_PARAM_DOUBLE, "1e-7", 0, 1,
@@ -112,7 +114,7 @@ int otter__ht_reserve(ht_model *m, size_t nodes, size_t leaves)
 }
 
 /* Appends a leaf node at depth with initial class weights dist (may be NULL). */
-static uint32_t add_leaf(ht_model *m, uint32_t depth, const double *dist)
+uint32_t otter__ht_add_leaf(ht_model *m, uint32_t depth, const double *dist)
 {
     uint32_t nid = (uint32_t)m->n_nodes++, lid = (uint32_t)m->n_leaves++;
     m->nodes[nid] = (ht_node){HT_NONE, lid, 0, 0, 0, depth, 0.0};
@@ -131,7 +133,7 @@ static uint32_t add_leaf(ht_model *m, uint32_t depth, const double *dist)
     return nid;
 }
 
-static otter_status ht_make(const otter_param_value *v, ht_model **out, otter_error *err)
+otter_status otter__ht_make(const otter_param_value *v, ht_model **out, otter_error *err)
 {
     ht_model *m = calloc(1, sizeof *m);
     if (!m)
@@ -153,42 +155,46 @@ static otter_status ht_make(const otter_param_value *v, ht_model **out, otter_er
 static otter_status ht_create(const otter_param_value *v, void **self, otter_error *err)
 {
     ht_model *m = NULL;
-    otter_status st = ht_make(v, &m, err);
+    otter_status st = otter__ht_make(v, &m, err);
     if (st != OTTER_OK)
         return st;
     if (!otter__ht_reserve(m, 1, 1)) {
         otter__ht_free(m);
         return otter_error_set(err, OTTER_NOMEM, "cannot allocate a Hoeffding tree");
     }
-    add_leaf(m, 0, NULL);
+    otter__ht_add_leaf(m, 0, NULL);
     *self = m;
     return OTTER_OK;
 }
 
 /* ---- sorting and prediction ---- */
 
+uint32_t otter__ht_branch(const ht_model *m, uint32_t nid, const otter_instance *inst)
+{
+    const ht_node *n = &m->nodes[nid];
+    const ht_attr *a = &m->attrs[n->attr];
+    uint32_t branch = n->major;
+    for (size_t i = 0; i < inst->n_feats; i++) {
+        const struct otter__feat *f = &inst->feats[i];
+        if (!otter__ht_feat_is(m, inst, f, a))
+            continue;
+        if (a->kind == HT_NUM) {
+            branch = f->value <= n->threshold ? 0 : 1;
+        } else {
+            uint32_t v = otter__ht_value_find(m, n->attr, inst, f);
+            if (v != HT_NONE && v < n->n_kids)
+                branch = v;
+        }
+        break;
+    }
+    return m->kids[n->kids + branch];
+}
+
 static uint32_t sort_row(const ht_model *m, const otter_instance *inst)
 {
     uint32_t nid = 0;
-    while (m->nodes[nid].attr != HT_NONE) {
-        const ht_node *n = &m->nodes[nid];
-        const ht_attr *a = &m->attrs[n->attr];
-        uint32_t branch = n->major;
-        for (size_t i = 0; i < inst->n_feats; i++) {
-            const struct otter__feat *f = &inst->feats[i];
-            if (!otter__ht_feat_is(m, inst, f, a))
-                continue;
-            if (a->kind == HT_NUM) {
-                branch = f->value <= n->threshold ? 0 : 1;
-            } else {
-                uint32_t v = otter__ht_value_find(m, n->attr, inst, f);
-                if (v != HT_NONE && v < n->n_kids)
-                    branch = v;
-            }
-            break;
-        }
-        nid = m->kids[n->kids + branch];
-    }
+    while (m->nodes[nid].attr != HT_NONE)
+        nid = otter__ht_branch(m, nid, inst);
     return nid;
 }
 
@@ -269,7 +275,7 @@ static int use_nb(const ht_model *m, const ht_leaf *leaf, const double *dist)
     return m->leaf_pred == HT_NB || leaf->mc_correct <= leaf->nb_correct;
 }
 
-static void fill(const ht_model *m, const double *p, otter_prediction *out)
+void otter__ht_fill(const ht_model *m, const double *p, otter_prediction *out)
 {
     memset(out, 0, sizeof *out);
     out->task = m->k > 2 ? OTTER_TASK_MULTICLASS : OTTER_TASK_BINARY;
@@ -281,19 +287,24 @@ static void fill(const ht_model *m, const double *p, otter_prediction *out)
     out->score = m->k == 2 ? p[1] : p[out->label];
 }
 
+void otter__ht_leaf_probs(const ht_model *m, uint32_t nid, const otter_instance *inst, double *p)
+{
+    const ht_leaf *leaf = &m->leaves[m->nodes[nid].leaf];
+    const double *dist = m->ldist + (size_t)m->nodes[nid].leaf * m->k;
+    if (use_nb(m, leaf, dist))
+        nb_probs(m, leaf, dist, inst, p);
+    else
+        mc_probs(m, dist, p);
+}
+
 static otter_status ht_predict(const void *self, const otter_instance *inst, otter_prediction *out,
                                otter_error *err)
 {
     (void)err;
     const ht_model *m = self;
-    const ht_leaf *leaf = &m->leaves[m->nodes[sort_row(m, inst)].leaf];
-    const double *dist = m->ldist + (size_t)m->nodes[leaf->node].leaf * m->k;
     double p[OTTER_MAX_CLASSES];
-    if (use_nb(m, leaf, dist))
-        nb_probs(m, leaf, dist, inst, p);
-    else
-        mc_probs(m, dist, p);
-    fill(m, p, out);
+    otter__ht_leaf_probs(m, sort_row(m, inst), inst, p);
+    otter__ht_fill(m, p, out);
     return OTTER_OK;
 }
 
@@ -302,7 +313,7 @@ static otter_status ht_predict(const void *self, const otter_instance *inst, ott
 /* Resolves the row's features to (attribute, value) ids without changing the model:
  * HT_NONE for an unknown attribute or value, HT_SKIP for an occurrence of the wrong
  * kind. Grows only the row scratch. */
-static otter_status lookup_row(ht_model *m, const otter_instance *inst, otter_error *err)
+otter_status otter__ht_lookup_row(ht_model *m, const otter_instance *inst, otter_error *err)
 {
     size_t n = inst->n_feats;
     if (n > m->row_cap) {
@@ -392,7 +403,7 @@ static void nb_resolved(const ht_model *m, const ht_leaf *leaf, const double *di
 static int split_leaf(ht_model *m, uint32_t nid, const ht_split *s);
 
 /* Tries to split the leaf at node nid (MOA's attemptToSplit). 0 only on NOMEM. */
-static int attempt_split(ht_model *m, uint32_t nid)
+int otter__ht_attempt_split(ht_model *m, uint32_t nid)
 {
     const ht_leaf *leaf = &m->leaves[m->nodes[nid].leaf];
     const double *pre = m->ldist + (size_t)m->nodes[nid].leaf * m->k;
@@ -474,7 +485,7 @@ static int split_leaf(ht_model *m, uint32_t nid, const ht_split *s)
             if (depth > m->depth)
                 m->depth = depth;
         } else {
-            child = add_leaf(m, depth, m->scr + b * k);
+            child = otter__ht_add_leaf(m, depth, m->scr + b * k);
         }
         m->kids[m->n_kids++] = child;
     }
@@ -482,30 +493,33 @@ static int split_leaf(ht_model *m, uint32_t nid, const ht_split *s)
     return 1;
 }
 
-static otter_status ht_update(ht_model *m, const otter_instance *inst, double label, double w,
-                              otter_prediction *out, otter_error *err)
+void otter__ht_leaf_predict(const ht_model *m, uint32_t nid, const otter_instance *inst, int want,
+                            ht_leaf_pred *lp)
 {
-    uint32_t nid = sort_row(m, inst), lid = m->nodes[nid].leaf;
-    ht_leaf *leaf = &m->leaves[lid];
-    otter_status st = lookup_row(m, inst, err);
-    if (st != OTTER_OK)
-        return st;
-    double *dist = m->ldist + (size_t)lid * m->k;
-    size_t y = label > 0.5 ? (size_t)label : 0;
+    const ht_leaf *leaf = &m->leaves[m->nodes[nid].leaf];
+    const double *dist = m->ldist + (size_t)m->nodes[nid].leaf * m->k;
     int want_nb = m->leaf_pred != HT_MC;
-    double pm[OTTER_MAX_CLASSES], pn[OTTER_MAX_CLASSES];
-    if (out || m->leaf_pred == HT_NBA)
-        mc_probs(m, dist, pm);
-    if (want_nb && (m->leaf_pred == HT_NBA || (out && use_nb(m, leaf, dist))))
-        nb_resolved(m, leaf, dist, inst, pn);
-    if (out)
-        fill(m, use_nb(m, leaf, dist) ? pn : pm, out);
-    if ((st = add_row(m, leaf, inst, err)) != OTTER_OK)
+    lp->nb = use_nb(m, leaf, dist);
+    if (want || m->leaf_pred == HT_NBA)
+        mc_probs(m, dist, lp->pm);
+    if (want_nb && (m->leaf_pred == HT_NBA || (want && lp->nb)))
+        nb_resolved(m, leaf, dist, inst, lp->pn);
+    lp->label = want ? argmax(lp->nb ? lp->pn : lp->pm, m->k) : 0;
+}
+
+otter_status otter__ht_leaf_learn(ht_model *m, uint32_t nid, const otter_instance *inst,
+                                  const ht_leaf_pred *lp, size_t y, double w, otter_error *err)
+{
+    uint32_t lid = m->nodes[nid].leaf;
+    ht_leaf *leaf = &m->leaves[lid];
+    double *dist = m->ldist + (size_t)lid * m->k;
+    otter_status st = add_row(m, leaf, inst, err);
+    if (st != OTTER_OK)
         return st;
     if (m->leaf_pred == HT_NBA) {
         if (argmax(dist, m->k) == y)
             leaf->mc_correct += w;
-        if (argmax(pn, m->k) == y)
+        if (argmax(lp->pn, m->k) == y)
             leaf->nb_correct += w;
     }
     dist[y] += w;
@@ -519,9 +533,24 @@ static otter_status ht_update(ht_model *m, const otter_instance *inst, double la
     if (m->max_depth && m->nodes[nid].depth >= m->max_depth)
         return OTTER_OK;
     leaf->seen_at_check = seen;
-    if (!attempt_split(m, nid))
+    if (!otter__ht_attempt_split(m, nid))
         return otter_error_set(err, OTTER_NOMEM, "out of memory splitting a Hoeffding tree leaf");
     return OTTER_OK;
+}
+
+static otter_status ht_update(ht_model *m, const otter_instance *inst, double label, double w,
+                              otter_prediction *out, otter_error *err)
+{
+    uint32_t nid = sort_row(m, inst);
+    otter_status st = otter__ht_lookup_row(m, inst, err);
+    if (st != OTTER_OK)
+        return st;
+    size_t y = label > 0.5 ? (size_t)label : 0;
+    ht_leaf_pred lp;
+    otter__ht_leaf_predict(m, nid, inst, out != NULL, &lp);
+    if (out)
+        otter__ht_fill(m, lp.nb ? lp.pn : lp.pm, out);
+    return otter__ht_leaf_learn(m, nid, inst, &lp, y, w, err);
 }
 
 static otter_status ht_learn(void *self, const otter_instance *inst, double label, double weight,
@@ -548,7 +577,7 @@ static otter_status ht_decode(const otter_param_value *v, uint16_t version, cons
 {
     (void)version;
     ht_model *m = NULL;
-    otter_status st = ht_make(v, &m, err);
+    otter_status st = otter__ht_make(v, &m, err);
     if (st != OTTER_OK)
         return st;
     if ((st = otter__ht_decode(m, p, len, err)) != OTTER_OK) {
@@ -590,7 +619,7 @@ const otter_learner_type otter__learner_hoeffding = {
     .summary = "Hoeffding tree (VFDT) classifier: Gaussian numeric and multiway categorical "
                "splits, naive Bayes adaptive leaves",
     .state_version = 1,
-    .params = ht_params,
+    .params = otter__ht_params,
     .n_params = P_COUNT,
     .check = NULL,
     .create = ht_create,

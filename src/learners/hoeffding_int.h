@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/codec_int.h"
 #include "core/instance_int.h"
 #include "otter/learner.h"
 
@@ -157,5 +158,48 @@ ht_split otter__ht_best_split(const ht_model *m, const ht_leaf *leaf, const doub
                               uint32_t attr, double *out);
 size_t otter__ht_post_size(const ht_model *m, const ht_leaf *leaf, uint32_t attr);
 void otter__ht_post(const ht_model *m, const ht_leaf *leaf, const ht_split *s, double *out);
+
+/* ---- shared with the Hoeffding Adaptive Tree (hat.c) ---- */
+
+#define HT_N_PARAMS 9
+extern const otter_param_spec otter__ht_params[HT_N_PARAMS];
+
+/* Makes an empty model (no nodes) from values of otter__ht_params. */
+otter_status otter__ht_make(const otter_param_value *v, ht_model **out, otter_error *err);
+/* Appends a leaf node at depth with class weights dist (NULL: zeros); room must have
+ * been reserved (otter__ht_reserve). Returns its node id. */
+uint32_t otter__ht_add_leaf(ht_model *m, uint32_t depth, const double *dist);
+/* The child of split node nid that the row goes down. */
+uint32_t otter__ht_branch(const ht_model *m, uint32_t nid, const otter_instance *inst);
+/* Resolves the row's features into m->row_attr / m->row_val (call once per row). */
+otter_status otter__ht_lookup_row(ht_model *m, const otter_instance *inst, otter_error *err);
+/* Tries to split the leaf at nid in place (nid becomes the split node). 0 on NOMEM. */
+int otter__ht_attempt_split(ht_model *m, uint32_t nid);
+/* State pieces in the hoeffding payload format: the attribute and value tables, and
+ * one leaf slot's statistics (read_leaf fills leaf and dist; leaf->obs must be NULL). */
+void otter__ht_write_names(const ht_model *m, otter__wr *w);
+otter_status otter__ht_read_names(ht_model *m, otter__rd *r, otter_error *err);
+void otter__ht_write_leaf(const ht_model *m, otter__wr *w, uint32_t leaf);
+otter_status otter__ht_read_leaf(ht_model *m, otter__rd *r, ht_leaf *leaf, double *dist,
+                                 otter_error *err);
+/* Class probabilities at the leaf nid for a row, without changing the model. */
+void otter__ht_leaf_probs(const ht_model *m, uint32_t nid, const otter_instance *inst, double *p);
+void otter__ht_fill(const ht_model *m, const double *p, otter_prediction *out);
+
+/* A leaf's prediction for a looked-up row, made before the leaf learns it: majority
+ * class probabilities pm, naive Bayes pn (filled as needed), which one the leaf uses,
+ * and (when asked for) the predicted label. */
+typedef struct ht_leaf_pred {
+    double pm[OTTER_MAX_CLASSES], pn[OTTER_MAX_CLASSES];
+    int nb;
+    size_t label;
+} ht_leaf_pred;
+/* want: the caller needs pm/pn for the leaf's strategy and the label. */
+void otter__ht_leaf_predict(const ht_model *m, uint32_t nid, const otter_instance *inst, int want,
+                            ht_leaf_pred *lp);
+/* The leaf at nid learns the looked-up row (observers, class weights, NBA counters) and
+ * attempts a split after each grace period. */
+otter_status otter__ht_leaf_learn(ht_model *m, uint32_t nid, const otter_instance *inst,
+                                  const ht_leaf_pred *lp, size_t y, double w, otter_error *err);
 
 #endif

@@ -16,25 +16,49 @@
 #include "core/codec_int.h"
 #include "hoeffding_int.h"
 
+void otter__ht_write_names(const ht_model *m, otter__wr *w)
+{
+    otter__wr_u32(w, (uint32_t)m->n_attrs);
+    for (size_t a = 0; a < m->n_attrs; a++) {
+        const ht_attr *at = &m->attrs[a];
+        const char *ns = m->strs + at->ns_off, *name = m->strs + at->name_off;
+        otter__wr_u8(w, (uint8_t)at->kind);
+        otter__wr_str(w, ns, strlen(ns));
+        otter__wr_str(w, name, strlen(name));
+    }
+    otter__wr_u32(w, (uint32_t)m->n_vals);
+    for (size_t v = 0; v < m->n_vals; v++) {
+        const char *s = m->strs + m->vals[v].str_off;
+        otter__wr_u32(w, m->vals[v].attr);
+        otter__wr_str(w, s, strlen(s));
+    }
+}
+
+void otter__ht_write_leaf(const ht_model *m, otter__wr *w, uint32_t l)
+{
+    const ht_leaf *leaf = &m->leaves[l];
+    otter__wr_f64(w, leaf->seen_at_check);
+    otter__wr_f64(w, leaf->mc_correct);
+    otter__wr_f64(w, leaf->nb_correct);
+    otter__wr_f64s(w, m->ldist + (size_t)l * m->k, m->k);
+    otter__wr_u32(w, leaf->n_obs);
+    for (uint32_t a = 0; a < leaf->n_obs; a++) {
+        const ht_obs *o = &leaf->obs[a];
+        otter__wr_u8(w, o->d != NULL);
+        if (!o->d)
+            continue;
+        if (m->attrs[a].kind == HT_CAT)
+            otter__wr_u32(w, o->n);
+        otter__wr_f64s(w, o->d, otter__ht_obs_doubles(m, a, o));
+    }
+}
+
 otter_status otter__ht_encode(const ht_model *m, otter_buf *out, otter_error *err)
 {
     otter__wr w;
     otter__wr_init(&w, out, err);
     otter__wr_u32(&w, (uint32_t)m->k);
-    otter__wr_u32(&w, (uint32_t)m->n_attrs);
-    for (size_t a = 0; a < m->n_attrs; a++) {
-        const ht_attr *at = &m->attrs[a];
-        const char *ns = m->strs + at->ns_off, *name = m->strs + at->name_off;
-        otter__wr_u8(&w, (uint8_t)at->kind);
-        otter__wr_str(&w, ns, strlen(ns));
-        otter__wr_str(&w, name, strlen(name));
-    }
-    otter__wr_u32(&w, (uint32_t)m->n_vals);
-    for (size_t v = 0; v < m->n_vals; v++) {
-        const char *s = m->strs + m->vals[v].str_off;
-        otter__wr_u32(&w, m->vals[v].attr);
-        otter__wr_str(&w, s, strlen(s));
-    }
+    otter__ht_write_names(m, &w);
     otter__wr_u32(&w, (uint32_t)m->n_nodes);
     otter__wr_u32(&w, (uint32_t)m->n_leaves);
     for (size_t i = 0; i < m->n_nodes; i++) {
@@ -50,23 +74,8 @@ otter_status otter__ht_encode(const ht_model *m, otter_buf *out, otter_error *er
         for (uint32_t b = 0; b < n->n_kids; b++)
             otter__wr_u32(&w, m->kids[n->kids + b]);
     }
-    for (size_t l = 0; l < m->n_leaves; l++) {
-        const ht_leaf *leaf = &m->leaves[l];
-        otter__wr_f64(&w, leaf->seen_at_check);
-        otter__wr_f64(&w, leaf->mc_correct);
-        otter__wr_f64(&w, leaf->nb_correct);
-        otter__wr_f64s(&w, m->ldist + l * m->k, m->k);
-        otter__wr_u32(&w, leaf->n_obs);
-        for (uint32_t a = 0; a < leaf->n_obs; a++) {
-            const ht_obs *o = &leaf->obs[a];
-            otter__wr_u8(&w, o->d != NULL);
-            if (!o->d)
-                continue;
-            if (m->attrs[a].kind == HT_CAT)
-                otter__wr_u32(&w, o->n);
-            otter__wr_f64s(&w, o->d, otter__ht_obs_doubles(m, a, o));
-        }
-    }
+    for (size_t l = 0; l < m->n_leaves; l++)
+        otter__ht_write_leaf(m, &w, (uint32_t)l);
     return w.st;
 }
 
@@ -87,7 +96,7 @@ static int read_finite(otter__rd *r, double *d, size_t n, int nonneg)
     return 1;
 }
 
-static otter_status read_names(ht_model *m, otter__rd *r, otter_error *err)
+otter_status otter__ht_read_names(ht_model *m, otter__rd *r, otter_error *err)
 {
     uint32_t n = otter__rd_u32(r);
     if (!otter__rd_ok(r) || n > (r->len - r->pos) / 9)
@@ -159,8 +168,8 @@ static otter_status read_node(ht_model *m, otter__rd *r, uint32_t nid, uint32_t 
     return OTTER_OK;
 }
 
-static otter_status read_leaf(ht_model *m, otter__rd *r, ht_leaf *leaf, double *dist,
-                              otter_error *err)
+otter_status otter__ht_read_leaf(ht_model *m, otter__rd *r, ht_leaf *leaf, double *dist,
+                                 otter_error *err)
 {
     double head[3];
     if (!read_finite(r, head, 3, 1) || !read_finite(r, dist, m->k, 1))
@@ -205,7 +214,7 @@ otter_status otter__ht_decode(ht_model *m, const uint8_t *p, size_t len, otter_e
     uint32_t k = otter__rd_u32(&r);
     if (!otter__rd_ok(&r) || k != m->k)
         return corrupt(err, "class count does not match the parameters");
-    otter_status st = read_names(m, &r, err);
+    otter_status st = otter__ht_read_names(m, &r, err);
     if (st != OTTER_OK)
         return st;
     uint32_t n_nodes = otter__rd_u32(&r), n_leaves = otter__rd_u32(&r);
@@ -235,7 +244,7 @@ otter_status otter__ht_decode(ht_model *m, const uint8_t *p, size_t len, otter_e
         if (!leaf_used[l])
             st = corrupt(err, "unused leaf slot");
     for (uint32_t l = 0; l < n_leaves && st == OTTER_OK; l++)
-        st = read_leaf(m, &r, &m->leaves[l], m->ldist + (size_t)l * m->k, err);
+        st = otter__ht_read_leaf(m, &r, &m->leaves[l], m->ldist + (size_t)l * m->k, err);
     if (st == OTTER_OK && !otter__rd_done(&r))
         st = corrupt(err, "truncated or extra bytes");
 done:
