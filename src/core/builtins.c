@@ -6,11 +6,8 @@
 #include "learners/learners_int.h"
 
 static const otter_learner_type *const learners[] = {
-    &otter__learner_logreg,
-    &otter__learner_linreg,
-    &otter__learner_svm,
-    &otter__learner_hoeffding,
-    &otter__learner_hat,
+    &otter__learner_logreg,    &otter__learner_linreg, &otter__learner_svm,
+    &otter__learner_hoeffding, &otter__learner_hat,
 };
 
 static const otter_gen_type *const gens[] = {
