@@ -434,7 +434,8 @@ static otter_status read_split(hat_model *h, otter__rd *r, uint32_t attr, uint32
     if (!sync_nodes(h))
         return nomem(err);
     for (uint32_t b = 0; b < nk; b++)
-        t->kids[off + b] = nid; /* placeholder until the child is read (kill_tree-safe) */
+        t->kids[off + b] =
+            nid; /* provisional until the child is read, so kill_tree can free a partial tree */
     for (uint32_t b = 0; b < nk; b++) {
         uint32_t c;
         otter_status st = read_tree(h, r, depth + 1, nest + 1, &c, err);
