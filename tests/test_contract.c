@@ -62,17 +62,6 @@ static otter_learner *create(const otter_learner_type *t)
     return l;
 }
 
-static int same_blob(const otter_learner *a, const otter_learner *b)
-{
-    otter_buf x = OTTER_BUF_INIT, y = OTTER_BUF_INIT;
-    OK(otter_learner_encode(a, &x, err));
-    OK(otter_learner_encode(b, &y, err));
-    int same = x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
-    otter_buf_free(&x);
-    otter_buf_free(&y);
-    return same;
-}
-
 START_TEST(predict_before_learn)
 {
     const otter_learner_type *t = otter_context_learner_at(ctx, (size_t)_i);
@@ -130,7 +119,7 @@ START_TEST(bad_label_and_weight_change_nothing)
     ck_assert_int_eq(otter_learner_learn(l, inst, NAN, 1.0, &e), OTTER_INVALID);
     if (otter_learner_task(l) != OTTER_TASK_REGRESSION)
         ck_assert_int_eq(otter_learner_learn(l, inst, 99.0, 1.0, &e), OTTER_INVALID);
-    ck_assert_msg(same_blob(l, ref), "%s: a rejected update changed the model", t->name);
+    ck_assert_msg(test_same_state(l, ref), "%s: a rejected update changed the model", t->name);
     otter_instance_destroy(inst);
     otter_learner_destroy(l);
     otter_learner_destroy(ref);
@@ -145,7 +134,7 @@ START_TEST(round_trip_and_determinism)
     OK(otter_instance_create(&inst, err));
     train(l, inst, 4, 1000);
     train(twin, inst, 4, 1000);
-    ck_assert_msg(same_blob(l, twin), "%s: same data gave different state", t->name);
+    ck_assert_msg(test_same_state(l, twin), "%s: same data gave different state", t->name);
     otter_buf b = OTTER_BUF_INIT;
     OK(otter_learner_encode(l, &b, err));
     OK(otter_learner_decode(ctx, b.data, b.len, &r, err));
@@ -164,7 +153,7 @@ START_TEST(round_trip_and_determinism)
     }
     train(l, inst, 6, 300);
     train(r, inst, 6, 300);
-    ck_assert_msg(same_blob(l, r), "%s: learning after decode diverged", t->name);
+    ck_assert_msg(test_same_state(l, r), "%s: learning after decode diverged", t->name);
     otter_buf_free(&b);
     otter_instance_destroy(inst);
     otter_learner_destroy(l);
@@ -245,11 +234,11 @@ START_TEST(predict_learn_equals_predict_then_learn)
         ck_assert_msg(memcmp(&p1.score, &p2.score, sizeof p1.score) == 0 && p1.label == p2.label,
                       "%s: row %d scored %a vs %a", t->name, i, p1.score, p2.score);
     }
-    ck_assert_msg(same_blob(a, b), "%s: predict_learn left a different state", t->name);
+    ck_assert_msg(test_same_state(a, b), "%s: predict_learn left a different state", t->name);
     otter_error e = {0};
     otter_prediction p;
     ck_assert_int_eq(otter_learner_predict_learn(b, inst, NAN, 1.0, &p, &e), OTTER_INVALID);
-    ck_assert_msg(same_blob(a, b), "%s: a rejected predict_learn changed the model", t->name);
+    ck_assert_msg(test_same_state(a, b), "%s: a rejected predict_learn changed the model", t->name);
     otter_instance_destroy(inst);
     otter_learner_destroy(a);
     otter_learner_destroy(b);

@@ -20,32 +20,6 @@ static void teardown(void)
     otter_context_destroy(ctx);
 }
 
-static otter_params *params_of(const char *text)
-{
-    otter_params *p;
-    OK(otter_params_create(&p, err));
-    OK(otter_params_parse(p, text, err));
-    return p;
-}
-
-static otter_learner *make(const char *type, const char *params)
-{
-    otter_params *p = params_of(params);
-    otter_learner *l = NULL;
-    OK(otter_learner_create(ctx, type, p, &l, err));
-    otter_params_destroy(p);
-    return l;
-}
-
-static otter_gen *make_gen(const char *type, const char *params, uint64_t seed)
-{
-    otter_params *p = params_of(params);
-    otter_gen *g = NULL;
-    OK(otter_gen_create(ctx, type, p, seed, &g, err));
-    otter_params_destroy(p);
-    return g;
-}
-
 /* Test-then-train on n rows of g; returns the number of rows predicted right among
  * rows [from, n). */
 static size_t prequential(otter_learner *l, otter_gen *g, size_t n, size_t from)
@@ -96,8 +70,8 @@ static captured describe(const otter_learner *l)
 
 static double stationary(const char *type)
 {
-    otter_learner *l = make(type, "");
-    otter_gen *g = make_gen("agrawal", "function=1", 42);
+    otter_learner *l = test_learner(ctx, type, "");
+    otter_gen *g = test_gen(ctx, "agrawal", "function=1", 42);
     double acc = (double)prequential(l, g, 50000, 0) / 50000.0;
     otter_gen_destroy(g);
     otter_learner_destroy(l);
@@ -116,8 +90,8 @@ END_TEST
  * attributes) from another generator: accuracy over rows 5k-20k after the change. */
 static double after_drift(otter_learner *l)
 {
-    otter_gen *g1 = make_gen("agrawal", "function=1", 11),
-              *g2 = make_gen("agrawal", "function=2", 12);
+    otter_gen *g1 = test_gen(ctx, "agrawal", "function=1", 11),
+              *g2 = test_gen(ctx, "agrawal", "function=2", 12);
     prequential(l, g1, 50000, 50000);
     double acc = (double)prequential(l, g2, 20000, 5000) / 15000.0;
     otter_gen_destroy(g1);
@@ -132,7 +106,7 @@ static double after_drift(otter_learner *l)
  * small a change to test reliably. A 1-point margin keeps half the measured gap. */
 START_TEST(recovers_after_drift)
 {
-    otter_learner *ht = make("hoeffding", ""), *hat = make("hat", "");
+    otter_learner *ht = test_learner(ctx, "hoeffding", ""), *hat = test_learner(ctx, "hat", "");
     double a_ht = after_drift(ht), a_hat = after_drift(hat);
     captured c = describe(hat);
     fprintf(stderr,
@@ -145,30 +119,13 @@ START_TEST(recovers_after_drift)
 }
 END_TEST
 
-static void encode(const otter_learner *l, otter_buf *b)
-{
-    b->len = 0;
-    OK(otter_learner_encode(l, b, err));
-}
-
-static int same_blob(const otter_learner *a, const otter_learner *b)
-{
-    otter_buf x = OTTER_BUF_INIT, y = OTTER_BUF_INIT;
-    encode(a, &x);
-    encode(b, &y);
-    int same = x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
-    otter_buf_free(&x);
-    otter_buf_free(&y);
-    return same;
-}
-
 /* Trains past a drift until an alternate tree is growing, then checks that a decoded
  * copy predicts bit-identically and keeps learning identically. */
 START_TEST(round_trip_with_alternate)
 {
-    otter_learner *l = make("hat", ""), *r = NULL;
-    otter_gen *g1 = make_gen("agrawal", "function=1", 11),
-              *g2 = make_gen("agrawal", "function=2", 12);
+    otter_learner *l = test_learner(ctx, "hat", ""), *r = NULL;
+    otter_gen *g1 = test_gen(ctx, "agrawal", "function=1", 11),
+              *g2 = test_gen(ctx, "agrawal", "function=2", 12);
     prequential(l, g1, 50000, 50000);
     otter_instance *inst;
     OK(otter_instance_create(&inst, err));
@@ -180,9 +137,9 @@ START_TEST(round_trip_with_alternate)
     }
     ck_assert_msg(describe(l).alternates >= 1, "no alternate tree after %zu rows", i);
     otter_buf a = OTTER_BUF_INIT;
-    encode(l, &a);
+    test_encode(l, &a);
     OK(otter_learner_decode(ctx, a.data, a.len, &r, err));
-    ck_assert(same_blob(l, r));
+    ck_assert(test_same_state(l, r));
     for (int j = 0; j < 20000; j++) {
         otter_gen_row row;
         otter_prediction p1, p2;
@@ -193,7 +150,7 @@ START_TEST(round_trip_with_alternate)
         OK(otter_learner_learn(l, inst, row.label, 1.0, err));
         OK(otter_learner_learn(r, inst, row.label, 1.0, err));
     }
-    ck_assert_msg(same_blob(l, r), "learning after decode diverged");
+    ck_assert_msg(test_same_state(l, r), "learning after decode diverged");
     /* corrupt payloads: every truncation and some bit flips are rejected or decode */
     for (size_t n = 0; n < a.len; n += 1 + n / 64) {
         otter_learner *x = NULL;
@@ -212,12 +169,12 @@ END_TEST
 
 START_TEST(deterministic)
 {
-    otter_learner *a = make("hat", ""), *b = make("hat", "");
-    otter_gen *ga = make_gen("sea", "noise=0.1,drift_at=20000", 9),
-              *gb = make_gen("sea", "noise=0.1,drift_at=20000", 9);
+    otter_learner *a = test_learner(ctx, "hat", ""), *b = test_learner(ctx, "hat", "");
+    otter_gen *ga = test_gen(ctx, "sea", "noise=0.1,drift_at=20000", 9),
+              *gb = test_gen(ctx, "sea", "noise=0.1,drift_at=20000", 9);
     size_t ca = prequential(a, ga, 40000, 0), cb = prequential(b, gb, 40000, 0);
     ck_assert_uint_eq(ca, cb);
-    ck_assert(same_blob(a, b));
+    ck_assert(test_same_state(a, b));
     otter_gen_destroy(ga);
     otter_gen_destroy(gb);
     otter_learner_destroy(a);
@@ -232,7 +189,7 @@ START_TEST(bad_params_rejected)
                          "leaf_prediction=x", "tau=-0.1",   "bins=0",
                          "drift_delta=0.1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        otter_params *p = params_of(bad[i]);
+        otter_params *p = test_params(bad[i]);
         otter_learner *l = NULL;
         otter_error e = {0};
         ck_assert_msg(otter_learner_create(ctx, "hat", p, &l, &e) == OTTER_INVALID, "%s", bad[i]);

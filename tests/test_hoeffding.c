@@ -21,32 +21,6 @@ static void teardown(void)
     otter_context_destroy(ctx);
 }
 
-static otter_params *params_of(const char *text)
-{
-    otter_params *p;
-    OK(otter_params_create(&p, err));
-    OK(otter_params_parse(p, text, err));
-    return p;
-}
-
-static otter_learner *make(const char *params)
-{
-    otter_params *p = params_of(params);
-    otter_learner *l = NULL;
-    OK(otter_learner_create(ctx, "hoeffding", p, &l, err));
-    otter_params_destroy(p);
-    return l;
-}
-
-static otter_gen *make_gen(const char *type, const char *params, uint64_t seed)
-{
-    otter_params *p = params_of(params);
-    otter_gen *g = NULL;
-    OK(otter_gen_create(ctx, type, p, seed, &g, err));
-    otter_params_destroy(p);
-    return g;
-}
-
 /* Trains l on n rows of the generator; returns the prequential (test-then-train)
  * accuracy over all n rows. */
 static double prequential(otter_learner *l, otter_gen *g, size_t n)
@@ -67,8 +41,8 @@ static double prequential(otter_learner *l, otter_gen *g, size_t n)
 
 static double run(const char *gen, const char *gen_params, const char *params, size_t n)
 {
-    otter_learner *l = make(params);
-    otter_gen *g = make_gen(gen, gen_params, 42);
+    otter_learner *l = test_learner(ctx, "hoeffding", params);
+    otter_gen *g = test_gen(ctx, gen, gen_params, 42);
     double acc = prequential(l, g, n);
     otter_gen_destroy(g);
     otter_learner_destroy(l);
@@ -146,8 +120,8 @@ START_TEST(other_settings_learn)
         double acc = run("agrawal", "function=1", cfg[i], 50000);
         ck_assert_msg(acc >= 0.90, "%s: accuracy %.4f", cfg[i], acc);
     }
-    otter_learner *l = make("max_depth=2,grace_period=50");
-    otter_gen *g = make_gen("agrawal", "function=2", 1);
+    otter_learner *l = test_learner(ctx, "hoeffding", "max_depth=2,grace_period=50");
+    otter_gen *g = test_gen(ctx, "agrawal", "function=2", 1);
     prequential(l, g, 50000);
     ck_assert(describe(l).depth <= 2);
     otter_gen_destroy(g);
@@ -159,8 +133,8 @@ END_TEST
  * label is a function of age alone, so the root must split on age. */
 START_TEST(noiseless_concept_splits_on_age)
 {
-    otter_learner *l = make("");
-    otter_gen *g = make_gen("agrawal", "function=1,perturbation=0", 7);
+    otter_learner *l = test_learner(ctx, "hoeffding", "");
+    otter_gen *g = test_gen(ctx, "agrawal", "function=1,perturbation=0", 7);
     double acc = prequential(l, g, 20000);
     captured c = describe(l);
     ck_assert_str_eq(c.root_split, "age");
@@ -173,25 +147,19 @@ START_TEST(noiseless_concept_splits_on_age)
 }
 END_TEST
 
-static void encode(const otter_learner *l, otter_buf *b)
-{
-    b->len = 0;
-    OK(otter_learner_encode(l, b, err));
-}
-
 START_TEST(round_trip_bit_identical)
 {
     const char *cfg[][3] = {{"agrawal", "function=3", ""},
                             {"led", "noise=0.1", "classes=10,split_criterion=gini"}};
     for (size_t t = 0; t < 2; t++) {
-        otter_learner *l = make(cfg[t][2]), *r = NULL;
-        otter_gen *g = make_gen(cfg[t][0], cfg[t][1], 3);
+        otter_learner *l = test_learner(ctx, "hoeffding", cfg[t][2]), *r = NULL;
+        otter_gen *g = test_gen(ctx, cfg[t][0], cfg[t][1], 3);
         prequential(l, g, 30000);
         ck_assert(describe(l).nodes > 1);
         otter_buf a = OTTER_BUF_INIT, b = OTTER_BUF_INIT;
-        encode(l, &a);
+        test_encode(l, &a);
         OK(otter_learner_decode(ctx, a.data, a.len, &r, err));
-        encode(r, &b);
+        test_encode(r, &b);
         ck_assert(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
         otter_instance *inst;
         OK(otter_instance_create(&inst, err));
@@ -205,8 +173,8 @@ START_TEST(round_trip_bit_identical)
             OK(otter_learner_learn(l, inst, row.label, 1.0, err));
             OK(otter_learner_learn(r, inst, row.label, 1.0, err));
         }
-        encode(l, &a);
-        encode(r, &b);
+        test_encode(l, &a);
+        test_encode(r, &b);
         ck_assert_msg(a.len == b.len && memcmp(a.data, b.data, a.len) == 0,
                       "learning after decode diverged");
         ck_assert(otter_learner_bytes(r) > 0);
@@ -222,14 +190,14 @@ END_TEST
 
 START_TEST(deterministic)
 {
-    otter_learner *a = make(""), *b = make("");
-    otter_gen *ga = make_gen("agrawal", "function=5", 9),
-              *gb = make_gen("agrawal", "function=5", 9);
+    otter_learner *a = test_learner(ctx, "hoeffding", ""), *b = test_learner(ctx, "hoeffding", "");
+    otter_gen *ga = test_gen(ctx, "agrawal", "function=5", 9),
+              *gb = test_gen(ctx, "agrawal", "function=5", 9);
     double acc_a = prequential(a, ga, 30000), acc_b = prequential(b, gb, 30000);
     ck_assert(acc_a == acc_b);
     otter_buf x = OTTER_BUF_INIT, y = OTTER_BUF_INIT;
-    encode(a, &x);
-    encode(b, &y);
+    test_encode(a, &x);
+    test_encode(b, &y);
     ck_assert(x.len == y.len && memcmp(x.data, y.data, x.len) == 0);
     otter_buf_free(&x);
     otter_buf_free(&y);
@@ -246,7 +214,7 @@ START_TEST(bad_params_rejected)
                          "classes=1",         "classes=65", "split_criterion=foo",
                          "leaf_prediction=x", "tau=-0.1",   "bins=0"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        otter_params *p = params_of(bad[i]);
+        otter_params *p = test_params(bad[i]);
         otter_learner *l = NULL;
         otter_error e = {0};
         ck_assert_msg(otter_learner_create(ctx, "hoeffding", p, &l, &e) == OTTER_INVALID, "%s",
@@ -276,7 +244,7 @@ static void check_probs(const otter_prediction *p, size_t k)
 START_TEST(unseen_categories_and_missing_features)
 {
     static const char *const colours[] = {"red", "green", "blue", "black"};
-    otter_learner *l = make("grace_period=50");
+    otter_learner *l = test_learner(ctx, "hoeffding", "grace_period=50");
     otter_instance *inst;
     OK(otter_instance_create(&inst, err));
     otter_rng rng;
@@ -317,8 +285,8 @@ END_TEST
 
 START_TEST(agrawal_missing_and_unseen_at_predict)
 {
-    otter_learner *l = make("classes=3");
-    otter_gen *g = make_gen("agrawal", "function=2", 5);
+    otter_learner *l = test_learner(ctx, "hoeffding", "classes=3");
+    otter_gen *g = test_gen(ctx, "agrawal", "function=2", 5);
     otter_instance *inst, *probe;
     OK(otter_instance_create(&inst, err));
     OK(otter_instance_create(&probe, err));

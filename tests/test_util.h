@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "otter/otter.h"
 
@@ -16,6 +17,56 @@
         ck_assert_msg(st_ == OTTER_OK, "%s failed: %s (%s)", #call, e_.message,                    \
                       otter_status_name(st_));                                                     \
     } while (0)
+
+/* Builds parameters from "k=v,k2=v2" text (owned by the caller). */
+static inline otter_params *test_params(const char *text)
+{
+    otter_params *p;
+    OK(otter_params_create(&p, err));
+    OK(otter_params_parse(p, text, err));
+    return p;
+}
+
+/* A learner of `type` with parameters given as text. */
+static inline otter_learner *test_learner(const otter_context *ctx, const char *type,
+                                          const char *params)
+{
+    otter_params *p = test_params(params);
+    otter_learner *l = NULL;
+    OK(otter_learner_create(ctx, type, p, &l, err));
+    otter_params_destroy(p);
+    return l;
+}
+
+/* A generator of `type` with parameters given as text and a seed. */
+static inline otter_gen *test_gen(const otter_context *ctx, const char *type, const char *params,
+                                  uint64_t seed)
+{
+    otter_params *p = test_params(params);
+    otter_gen *g = NULL;
+    OK(otter_gen_create(ctx, type, p, seed, &g, err));
+    otter_params_destroy(p);
+    return g;
+}
+
+/* Replaces b's contents with the learner's state blob. */
+static inline void test_encode(const otter_learner *l, otter_buf *b)
+{
+    b->len = 0;
+    OK(otter_learner_encode(l, b, err));
+}
+
+/* 1 when two learners encode to the same bytes. */
+static inline int test_same_state(const otter_learner *a, const otter_learner *b)
+{
+    otter_buf x = OTTER_BUF_INIT, y = OTTER_BUF_INIT;
+    test_encode(a, &x);
+    test_encode(b, &y);
+    int same = x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
+    otter_buf_free(&x);
+    otter_buf_free(&y);
+    return same;
+}
 
 /* Runs a suite in fork mode and turns failures into the exit status. */
 static inline int run_suite(Suite *s)
