@@ -47,6 +47,9 @@ import subprocess
 import sys
 import time
 
+from benchlib import (count_lines, loadavg, machine_info, mib, run_timed, same_head, sh,
+                      spread, warm)
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 SEED = 42
@@ -87,45 +90,6 @@ def moa_kwargs():
 # --------------------------------------------------------------------------
 # Helpers (same measuring rules as linear.py)
 
-GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
-
-
-def run_timed(cmd, log_prefix):
-    rss_file = log_prefix + ".rss"
-    full = [GNU_TIME, "-f", "%M", "-o", rss_file, *cmd] if GNU_TIME else cmd
-    with open(log_prefix + ".out", "w") as fo, open(log_prefix + ".err", "w") as fe:
-        t0 = time.perf_counter()
-        rc = subprocess.run(full, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL).returncode
-        wall = time.perf_counter() - t0
-    out = open(log_prefix + ".out").read()
-    err = open(log_prefix + ".err").read()
-    if rc != 0:
-        raise RuntimeError(f"command failed ({rc}): {shlex.join(cmd)}\n{err[-2000:]}")
-    rss = int(open(rss_file).read().split()[-1]) * 1024 if GNU_TIME else None
-    return {"wall_s": wall, "peak_rss_bytes": rss, "stdout": out, "stderr": err}
-
-
-def warm(path):
-    with open(path, "rb") as f:
-        while f.read(1 << 24):
-            pass
-
-
-def count_lines(path):
-    n = 0
-    with open(path, "rb") as f:
-        while True:
-            b = f.read(1 << 24)
-            if not b:
-                return n
-            n += b.count(b"\n")
-
-
-def sh(cmd):
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
 
 
 def column_kinds(csv_path, sample=5000):
@@ -226,15 +190,6 @@ def worker_main(argv):
 
 # --------------------------------------------------------------------------
 # Data
-
-
-def same_head(gen_cmd, path, n):
-    cmd = list(gen_cmd)
-    cmd[cmd.index("-n") + 1] = str(n)
-    cmd = cmd[:cmd.index("-o")]
-    fresh = subprocess.run(cmd, capture_output=True, check=True).stdout
-    with open(path, "rb") as f:
-        return f.read(len(fresh)) == fresh
 
 
 def generate(otter, stream, rows, data_dir, want_arff):
@@ -365,34 +320,6 @@ def combine(key, rounds):
 # Report
 
 
-def loadavg():
-    try:
-        return float(open("/proc/loadavg").read().split()[0])
-    except OSError:
-        return None
-
-
-def machine_info():
-    cpu = ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = 0
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal:"):
-                mem = int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": cpu or platform.processor(),
-            "ram_gib": round(mem / 2**30, 1), "kernel": platform.release(),
-            "python": platform.python_version()}
-
-
 def versions(otter, moa_ok):
     from importlib.metadata import version
 
@@ -429,15 +356,6 @@ def binary_id(otter):
         h = hashlib.sha256(f.read()).hexdigest()[:12]
     mt = datetime.datetime.fromtimestamp(os.path.getmtime(real)).astimezone()
     return f"{h} (built {mt.isoformat(timespec='seconds')})"
-
-
-def mib(b):
-    return "n/a" if b is None else f"{b / 2**20:.0f}"
-
-
-def spread(r):
-    t = r.get("loop_s_rounds") or r["wall_s_rounds"]
-    return f"{min(t):.2f}-{max(t):.2f}" if len(t) > 1 else "-"
 
 
 def stream_table(s, models):
