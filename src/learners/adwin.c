@@ -232,7 +232,7 @@ uint64_t otter__adwin_width(const otter__adwin *a)
 
 size_t otter__adwin_bytes(const otter__adwin *a)
 {
-    return sizeof *a + a->cap_rows * sizeof *a->rows;
+    return sizeof *a + a->n_rows * sizeof *a->rows; /* rows in use: a function of the state */
 }
 
 /* State: u8 version, f64 delta, u64 time, u64 width, f64 total, f64 var, u8 rows, then

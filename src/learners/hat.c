@@ -3,9 +3,11 @@
  * (optional) bootstrap weighting, so learning is deterministic.
  *
  * The tree is a VFDT (hoeffding.c supplies the nodes, leaves, observers, split
- * evaluation and leaf prediction) in which every node also keeps an ADWIN over the
- * 0/1 error of the prediction made for each row that passes through it (the prediction
- * of the leaf the row reaches below that node, before anything learns the row).
+ * evaluation and leaf prediction) in which every split node, and the root of every
+ * alternate, keeps an ADWIN over the 0/1 error of the prediction made for each row that
+ * passes through it (the prediction of the leaf the row reaches below that node, before
+ * anything learns the row). MOA also updates one at every leaf, but a leaf's is never
+ * read, and it is replaced by a fresh one when the leaf splits.
  *  - When a split node's ADWIN reports a change and its error went up, the node starts
  *    an alternate subtree: a fresh leaf at the node's depth that learns every row
  *    reaching the node from then on (a later change replaces it by a new one).
@@ -16,15 +18,17 @@
  *    e_alt - e_old > bound drops the alternate.
  *  - Alternates are trees of the same kind: their own nodes watch their own error and
  *    may grow alternates too. A leaf that splits becomes a split node with a fresh ADWIN.
- * Prediction uses the main tree only. Node and leaf slots of discarded subtrees keep
- * their (small) fixed part until the model is saved and restored; their observers and
- * detectors are freed at once.
+ * Prediction uses the main tree only. A discarded subtree's observers and detectors are
+ * freed at once, and after any row that discarded one the node and leaf arrays are
+ * compacted into the order the decoder builds (node, its children, its alternate), so
+ * the model's size is a function of its state alone and max_bytes (hoeffding_mem.c)
+ * acts exactly the same after a save and restore.
  *
- * Payload (state version 1): the hoeffding name tables; u64 alternates created,
- * switches, prunes, drifts; then the tree in pre-order from the root. Each node: u32
- * attribute (HT_NONE for a leaf) followed by the hoeffding leaf-slot record, or f64
- * threshold, u32 major branch, u32 children and the children; then u8 has-ADWIN (+ the
- * ADWIN state) and u8 has-alternate (+ the alternate subtree). */
+ * Payload (state version 2): the hoeffding name tables; u64 alternates created,
+ * switches, prunes, drifts, rows learned, leaves deactivated and reactivated; then the tree in
+ * pre-order from the root. Each node: u32 attribute (HT_NONE for a leaf) followed by the hoeffding
+ * leaf-slot record, or f64 threshold, u32 major branch, u32 children and the children; then u8
+ * has-ADWIN (+ the ADWIN state) and u8 has-alternate (+ the alternate subtree). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +55,7 @@ typedef struct hat_model {
     uint32_t root;
     uint64_t alts_created, switches, prunes, drifts;
     size_t bytes; /* hn and the detectors */
+    size_t dead;  /* node slots of discarded subtrees, until the next compaction */
 } hat_model;
 
 /* Where a subtree hangs: the root, a child slot of a split node, or an alternate. */
@@ -71,14 +76,14 @@ static void hat_free(hat_model *h)
     free(h);
 }
 
-/* Gives every node of t an entry in hn (new ones empty). 0 on NOMEM. */
+/* Gives every node slot of t an entry in hn (new ones empty), at the same capacity as
+ * t's node array, which is what the tree's split admission (node_ext) counts on. 0 on
+ * NOMEM. */
 static int sync_nodes(hat_model *h)
 {
-    size_t n = h->t->n_nodes, old = h->hn_cap;
-    if (n > old) {
-        size_t cap = old ? old : 16;
-        while (cap < n)
-            cap *= 2;
+    size_t old = h->hn_cap;
+    if (h->t->nodes_cap > old) {
+        size_t cap = h->t->nodes_cap;
         hat_node *p = realloc(h->hn, cap * sizeof *p);
         if (!p)
             return 0;
@@ -108,9 +113,11 @@ static void kill_tree(hat_model *h, uint32_t nid)
         kill_tree(h, h->hn[nid].alt);
     h->hn[nid].alt = HT_NONE;
     drop_adwin(h, nid);
+    h->dead++;
     ht_node *n = &t->nodes[nid];
     if (n->attr == HT_NONE) {
         otter__ht_obs_free(t, &t->leaves[n->leaf]);
+        t->n_active -= !t->leaves[n->leaf].inactive;
         return;
     }
     for (uint32_t b = 0; b < n->n_kids; b++)
@@ -205,10 +212,16 @@ static otter_status learn_tree(hat_model *h, hat_slot slot, uint32_t nid, const 
     double bit = lp.label == row->y ? 0.0 : 1.0;
     otter_status st = OTTER_OK;
     for (uint32_t cur = nid;;) {
-        int change = observe(h, cur, bit, &st, err);
-        if (st != OTTER_OK)
-            return st;
+        /* Detectors live where they are read: split nodes and alternate roots (a leaf's
+         * detector would be dropped unread when it splits). */
+        int change = 0;
+        if (t->nodes[cur].attr != HT_NONE || (cur == nid && slot.kind == SLOT_ALT)) {
+            change = observe(h, cur, bit, &st, err);
+            if (st != OTTER_OK)
+                return st;
+        }
         if (t->nodes[cur].attr == HT_NONE) {
+            t->other_bytes = h->bytes; /* for the split admission under max_bytes */
             if ((st = otter__ht_leaf_learn(t, cur, row->inst, &lp, row->y, row->w, err)) !=
                 OTTER_OK)
                 return st;
@@ -228,6 +241,8 @@ static otter_status learn_tree(hat_model *h, hat_slot slot, uint32_t nid, const 
                 h->hn[cur].alt = HT_NONE;
                 kill_tree(h, cur);
                 set_slot(h, slot, a);
+                if (t->nodes[a].attr == HT_NONE)
+                    drop_adwin(h, a); /* now a main-tree leaf: never read again */
                 h->switches++;
                 return learn_tree(h, slot, a, row, NULL, err);
             }
@@ -251,6 +266,171 @@ static otter_status learn_tree(hat_model *h, hat_slot slot, uint32_t nid, const 
     }
 }
 
+/* ---- compaction and the memory bound ---- */
+
+typedef struct hat_arrays {
+    ht_node *nodes;
+    ht_leaf *leaves;
+    double *ldist;
+    uint32_t *kids;
+    hat_node *hn;
+    size_t n_nodes, n_leaves, n_kids;
+    size_t nodes_cap, leaves_cap, kids_cap, hn_cap;
+} hat_arrays;
+
+static void count_live(const hat_model *h, uint32_t nid, hat_arrays *c)
+{
+    const ht_node *n = &h->t->nodes[nid];
+    c->n_nodes++;
+    c->n_leaves += n->attr == HT_NONE;
+    c->n_kids += n->attr == HT_NONE ? 0 : n->n_kids;
+    for (uint32_t b = 0; n->attr != HT_NONE && b < n->n_kids; b++)
+        count_live(h, h->t->kids[n->kids + b], c);
+    if (h->hn[nid].alt != HT_NONE)
+        count_live(h, h->hn[nid].alt, c);
+}
+
+/* Copies the subtree at nid into c in decoder order; returns its new id. */
+static uint32_t copy_tree(const hat_model *h, hat_arrays *c, uint32_t nid)
+{
+    const ht_model *t = h->t;
+    const ht_node *n = &t->nodes[nid];
+    uint32_t id = (uint32_t)c->n_nodes++;
+    c->nodes[id] = *n;
+    c->hn[id] = h->hn[nid];
+    if (n->attr == HT_NONE) {
+        uint32_t lid = (uint32_t)c->n_leaves++;
+        c->leaves[lid] = t->leaves[n->leaf];
+        c->leaves[lid].node = id;
+        memcpy(c->ldist + (size_t)lid * t->k, t->ldist + (size_t)n->leaf * t->k,
+               t->k * sizeof *c->ldist);
+        c->nodes[id].leaf = lid;
+    } else {
+        uint32_t off = (uint32_t)c->n_kids;
+        c->n_kids += n->n_kids;
+        c->nodes[id].kids = off;
+        for (uint32_t b = 0; b < n->n_kids; b++)
+            c->kids[off + b] = copy_tree(h, c, t->kids[n->kids + b]);
+    }
+    if (h->hn[nid].alt != HT_NONE)
+        c->hn[id].alt = copy_tree(h, c, h->hn[nid].alt);
+    return id;
+}
+
+/* Drops the slots of discarded subtrees. On NOMEM the model stays as it was. */
+static otter_status compact(hat_model *h, otter_error *err)
+{
+    ht_model *t = h->t;
+    hat_arrays c = {0};
+    count_live(h, h->root, &c);
+    c.nodes_cap = otter__ht_cap_for(c.n_nodes);
+    c.leaves_cap = otter__ht_cap_for(c.n_leaves);
+    c.kids_cap = otter__ht_cap_for(c.n_kids);
+    c.hn_cap = c.nodes_cap;
+    c.nodes = malloc(c.nodes_cap * sizeof *c.nodes);
+    c.leaves = malloc(c.leaves_cap * sizeof *c.leaves);
+    c.ldist = malloc(c.leaves_cap * t->k * sizeof *c.ldist);
+    c.kids = c.kids_cap ? malloc(c.kids_cap * sizeof *c.kids) : NULL;
+    c.hn = malloc(c.hn_cap * sizeof *c.hn);
+    if (!c.nodes || !c.leaves || !c.ldist || (c.kids_cap && !c.kids) || !c.hn) {
+        free(c.nodes);
+        free(c.leaves);
+        free(c.ldist);
+        free(c.kids);
+        free(c.hn);
+        return nomem(err);
+    }
+    for (size_t i = 0; i < c.hn_cap; i++)
+        c.hn[i] = (hat_node){NULL, HT_NONE};
+    c.n_nodes = c.n_leaves = c.n_kids = 0;
+    h->root = copy_tree(h, &c, h->root);
+    t->bytes -= t->nodes_cap * sizeof *t->nodes + t->leaves_cap * sizeof *t->leaves +
+                t->leaves_cap * t->k * sizeof *t->ldist + t->kids_cap * sizeof *t->kids;
+    t->bytes += c.nodes_cap * sizeof *c.nodes + c.leaves_cap * sizeof *c.leaves +
+                c.leaves_cap * t->k * sizeof *c.ldist + c.kids_cap * sizeof *c.kids;
+    h->bytes -= h->hn_cap * sizeof *h->hn;
+    h->bytes += c.hn_cap * sizeof *c.hn;
+    free(t->nodes);
+    free(t->leaves);
+    free(t->ldist);
+    free(t->kids);
+    free(h->hn);
+    t->nodes = c.nodes;
+    t->leaves = c.leaves;
+    t->ldist = c.ldist;
+    t->kids = c.kids;
+    h->hn = c.hn;
+    t->n_nodes = c.n_nodes;
+    t->n_leaves = c.n_leaves;
+    t->n_kids = c.n_kids;
+    t->nodes_cap = c.nodes_cap;
+    t->leaves_cap = c.leaves_cap;
+    t->kids_cap = c.kids_cap;
+    h->hn_cap = c.hn_cap;
+    h->dead = 0;
+    return OTTER_OK;
+}
+
+/* Discards every alternate under nid (speculative subtrees are what memory pressure
+ * gives up after the leaves' statistics). */
+static void drop_alts_under(hat_model *h, uint32_t nid)
+{
+    const ht_node *n = &h->t->nodes[nid];
+    if (h->hn[nid].alt != HT_NONE) {
+        kill_tree(h, h->hn[nid].alt);
+        h->hn[nid].alt = HT_NONE;
+        h->prunes++;
+    }
+    for (uint32_t b = 0; n->attr != HT_NONE && b < n->n_kids; b++)
+        drop_alts_under(h, h->t->kids[n->kids + b]);
+}
+
+/* The split node under nid (main tree) with the largest detector, or HT_NONE. */
+static uint32_t largest_detector(const hat_model *h, uint32_t nid, uint32_t best)
+{
+    const ht_node *n = &h->t->nodes[nid];
+    if (n->attr == HT_NONE)
+        return best;
+    if (h->hn[nid].ad &&
+        (best == HT_NONE || otter__adwin_bytes(h->hn[nid].ad) > otter__adwin_bytes(h->hn[best].ad)))
+        best = nid;
+    for (uint32_t b = 0; b < n->n_kids; b++)
+        best = largest_detector(h, h->t->kids[n->kids + b], best);
+    return best;
+}
+
+/* When deactivating every leaf was not enough: alternates go first, then the longest
+ * detector histories are restarted (their windows regrow from the next row). */
+static otter_status shed_more(hat_model *h, otter_error *err)
+{
+    drop_alts_under(h, h->root);
+    if (h->dead) {
+        otter_status st = compact(h, err);
+        if (st != OTTER_OK)
+            return st;
+    }
+    size_t target = h->t->max_bytes - h->t->max_bytes / 20;
+    while (h->bytes + h->t->bytes > target) {
+        uint32_t nid = largest_detector(h, h->root, HT_NONE);
+        if (nid == HT_NONE)
+            break;
+        drop_adwin(h, nid);
+    }
+    return OTTER_OK;
+}
+
+/* Lists the live leaves for the memory bound, in decoder order. */
+static int rank_tree(hat_model *h, uint32_t nid)
+{
+    const ht_node *n = &h->t->nodes[nid];
+    if (n->attr == HT_NONE && !otter__ht_rank_push(h->t, nid))
+        return 0;
+    for (uint32_t b = 0; n->attr != HT_NONE && b < n->n_kids; b++)
+        if (!rank_tree(h, h->t->kids[n->kids + b]))
+            return 0;
+    return h->hn[nid].alt == HT_NONE || rank_tree(h, h->hn[nid].alt);
+}
+
 static otter_status hat_update(hat_model *h, const otter_instance *inst, double label, double w,
                                otter_prediction *out, otter_error *err)
 {
@@ -258,7 +438,19 @@ static otter_status hat_update(hat_model *h, const otter_instance *inst, double 
     if (st != OTTER_OK)
         return st;
     hat_row row = {inst, label > 0.5 ? (size_t)label : 0, w};
-    return learn_tree(h, (hat_slot){SLOT_ROOT, 0, 0}, h->root, &row, out, err);
+    if ((st = learn_tree(h, (hat_slot){SLOT_ROOT, 0, 0}, h->root, &row, out, err)) != OTTER_OK)
+        return st;
+    if (h->dead && (st = compact(h, err)) != OTTER_OK)
+        return st;
+    if (otter__ht_mem_due(h->t, h->bytes)) {
+        otter__ht_rank_reset(h->t);
+        if (!rank_tree(h, h->root))
+            return nomem(err);
+        otter__ht_mem_apply(h->t, h->bytes);
+    }
+    if (h->t->max_bytes && h->t->n_active == 0 && h->bytes + h->t->bytes > h->t->max_bytes)
+        return shed_more(h, err);
+    return OTTER_OK;
 }
 
 static otter_status hat_learn(void *self, const otter_instance *inst, double label, double weight,
@@ -300,6 +492,7 @@ static otter_status hat_make(const otter_param_value *v, hat_model **out, otter_
         free(h);
         return st;
     }
+    h->t->node_ext = sizeof *h->hn;
     *out = h;
     return OTTER_OK;
 }
@@ -357,6 +550,9 @@ static otter_status hat_encode(const void *self, otter_buf *out, otter_error *er
     otter__wr_u64(&w, h->switches);
     otter__wr_u64(&w, h->prunes);
     otter__wr_u64(&w, h->drifts);
+    otter__wr_u64(&w, h->t->rows);
+    otter__wr_u64(&w, h->t->deactivated);
+    otter__wr_u64(&w, h->t->reactivated);
     write_tree(h, &w, h->root);
     return w.st;
 }
@@ -450,7 +646,11 @@ static otter_status read_split(hat_model *h, otter__rd *r, uint32_t attr, uint32
 static otter_status hat_decode(const otter_param_value *v, uint16_t version, const uint8_t *p,
                                size_t len, void **self, otter_error *err)
 {
-    (void)version;
+    if (version < 2)
+        return otter_error_set(err, OTTER_VERSION,
+                               "hat state version %u predates the memory bound and is not "
+                               "supported",
+                               (unsigned)version);
     hat_model *h = NULL;
     otter_status st = hat_make(v, &h, err);
     if (st != OTTER_OK)
@@ -463,6 +663,9 @@ static otter_status hat_decode(const otter_param_value *v, uint16_t version, con
     h->switches = otter__rd_u64(&r);
     h->prunes = otter__rd_u64(&r);
     h->drifts = otter__rd_u64(&r);
+    h->t->rows = otter__rd_u64(&r);
+    h->t->deactivated = otter__rd_u64(&r);
+    h->t->reactivated = otter__rd_u64(&r);
     if (!otter__rd_ok(&r)) {
         st = corrupt(err, "truncated counters");
         goto fail;
@@ -473,6 +676,7 @@ static otter_status hat_decode(const otter_param_value *v, uint16_t version, con
         st = corrupt(err, "truncated or extra bytes");
         goto fail;
     }
+    otter__ht_count_active(h->t);
     *self = h;
     return OTTER_OK;
 fail:
@@ -483,7 +687,7 @@ fail:
 /* ---- describe and the type table ---- */
 
 typedef struct hat_count {
-    size_t nodes, leaves, alts, alt_nodes;
+    size_t nodes, leaves, inactive, alts, alt_nodes;
     uint32_t depth;
 } hat_count;
 
@@ -496,6 +700,7 @@ static void count_tree(const hat_model *h, uint32_t nid, uint32_t depth, int in_
     } else {
         c->nodes++;
         c->leaves += n->attr == HT_NONE;
+        c->inactive += n->attr == HT_NONE && h->t->leaves[n->leaf].inactive;
         c->depth = depth > c->depth ? depth : c->depth;
     }
     if (h->hn[nid].alt != HT_NONE) {
@@ -511,12 +716,17 @@ static void hat_describe(const void *self, const otter_kv_sink *sink)
     const hat_model *h = self;
     if (!sink->num)
         return;
-    hat_count c = {0, 0, 0, 0, 0};
+    hat_count c = {0, 0, 0, 0, 0, 0};
     count_tree(h, h->root, 0, 0, &c);
     sink->num(sink->ud, "nodes", (double)c.nodes);
     sink->num(sink->ud, "leaves", (double)c.leaves);
     sink->num(sink->ud, "depth", (double)c.depth);
     sink->num(sink->ud, "attributes", (double)h->t->n_attrs);
+    sink->num(sink->ud, "active_leaves", (double)(c.leaves - c.inactive));
+    sink->num(sink->ud, "inactive_leaves", (double)c.inactive);
+    sink->num(sink->ud, "leaves_deactivated", (double)h->t->deactivated);
+    sink->num(sink->ud, "leaves_reactivated", (double)h->t->reactivated);
+    sink->num(sink->ud, "scratch_bytes", (double)h->t->scratch_bytes);
     sink->num(sink->ud, "alternate_trees", (double)c.alts);
     sink->num(sink->ud, "alternate_nodes", (double)c.alt_nodes);
     sink->num(sink->ud, "alternates_started", (double)h->alts_created);
@@ -551,7 +761,7 @@ const otter_learner_type otter__learner_hat = {
     .name = "hat",
     .summary = "Hoeffding adaptive tree: a Hoeffding tree whose nodes watch their error "
                "with ADWIN and grow alternate subtrees to replace drifted ones",
-    .state_version = 1,
+    .state_version = 2,
     .params = otter__ht_params,
     .n_params = HT_N_PARAMS,
     .check = NULL,

@@ -39,8 +39,12 @@ enum {
     P_MAX_DEPTH,
     P_BINS,
     P_NB_THRESHOLD,
+    P_MAX_BYTES,
+    P_MEMORY_PERIOD,
     P_COUNT
 };
+
+#define HT_HANDLE_ALLOWANCE 1024
 
 _Static_assert(P_COUNT == HT_N_PARAMS, "HT_N_PARAMS must match the table");
 
@@ -64,6 +68,11 @@ const otter_param_spec otter__ht_params[HT_N_PARAMS] = {
      "candidate thresholds per numeric attribute (Gaussian observer)"},
     {"nb_threshold", OTTER_PARAM_DOUBLE, "0", 0, 1e12, 0, NULL,
      "weight a leaf must have seen before naive Bayes is used (nb, nba)"},
+    {"max_bytes", OTTER_PARAM_INT, "33554432", 0, 1e15, 0, NULL,
+     "memory bound in bytes (0 = none): past it the least promising leaves stop gathering "
+     "statistics (MOA's maxByteSize)"},
+    {"memory_period", OTTER_PARAM_INT, "100000", 1, 1e12, 0, NULL,
+     "rows between re-rankings of the leaves under max_bytes (reactivates promising ones)"},
 };
 
 /* ---- allocation ---- */
@@ -86,6 +95,7 @@ void otter__ht_free(ht_model *m)
     free(m->row_attr);
     free(m->row_val);
     free(m->scr);
+    free(m->rank);
     free(m);
 }
 
@@ -118,7 +128,8 @@ uint32_t otter__ht_add_leaf(ht_model *m, uint32_t depth, const double *dist)
 {
     uint32_t nid = (uint32_t)m->n_nodes++, lid = (uint32_t)m->n_leaves++;
     m->nodes[nid] = (ht_node){HT_NONE, lid, 0, 0, 0, depth, 0.0};
-    m->leaves[lid] = (ht_leaf){0, 0, 0, NULL, 0, nid};
+    m->leaves[lid] = (ht_leaf){0, 0, 0, NULL, 0, nid, 0};
+    m->n_active++;
     double *d = m->ldist + (size_t)lid * m->k;
     if (dist)
         memcpy(d, dist, m->k * sizeof *d);
@@ -148,6 +159,11 @@ otter_status otter__ht_make(const otter_param_value *v, ht_model **out, otter_er
     m->max_depth = (uint32_t)v[P_MAX_DEPTH].i;
     m->bins = (uint32_t)v[P_BINS].i;
     m->nb_threshold = v[P_NB_THRESHOLD].d;
+    /* the bound covers what otter_learner_bytes reports, so leave room for the learner
+     * handle and its parameter text (about 350 bytes) */
+    size_t max = (size_t)v[P_MAX_BYTES].i;
+    m->max_bytes = max == 0 ? 0 : max > HT_HANDLE_ALLOWANCE ? max - HT_HANDLE_ALLOWANCE : 1;
+    m->memory_period = (uint64_t)v[P_MEMORY_PERIOD].i;
     *out = m;
     return OTTER_OK;
 }
@@ -270,7 +286,7 @@ static double dist_sum(const ht_model *m, const double *dist)
 /* Which strategy the leaf predicts with: 1 for naive Bayes, 0 for the majority class. */
 static int use_nb(const ht_model *m, const ht_leaf *leaf, const double *dist)
 {
-    if (m->leaf_pred == HT_MC || dist_sum(m, dist) < m->nb_threshold)
+    if (m->leaf_pred == HT_MC || leaf->inactive || dist_sum(m, dist) < m->nb_threshold)
         return 0;
     return m->leaf_pred == HT_NB || leaf->mc_correct <= leaf->nb_correct;
 }
@@ -318,12 +334,12 @@ otter_status otter__ht_lookup_row(ht_model *m, const otter_instance *inst, otter
     size_t n = inst->n_feats;
     if (n > m->row_cap) {
         size_t cap = m->row_cap;
-        uint32_t *a = otter__ht_grow(m, m->row_attr, &cap, n, sizeof *a);
+        uint32_t *a = otter__ht_grow_scratch(m, m->row_attr, &cap, n, sizeof *a);
         if (!a)
             return otter_error_set(err, OTTER_NOMEM, "out of memory growing the Hoeffding tree");
         m->row_attr = a;
         cap = m->row_cap;
-        uint32_t *v = otter__ht_grow(m, m->row_val, &cap, n, sizeof *v);
+        uint32_t *v = otter__ht_grow_scratch(m, m->row_val, &cap, n, sizeof *v);
         if (!v)
             return otter_error_set(err, OTTER_NOMEM, "out of memory growing the Hoeffding tree");
         m->row_val = v;
@@ -402,6 +418,27 @@ static void nb_resolved(const ht_model *m, const ht_leaf *leaf, const double *di
 
 static int split_leaf(ht_model *m, uint32_t nid, const ht_split *s);
 
+/* Elements a grow to n would add to an array of capacity cap. */
+static size_t more(size_t n, size_t cap)
+{
+    size_t c = otter__ht_cap_for(n);
+    return c > cap ? c - cap : 0;
+}
+
+/* Under max_bytes, a split whose new node, leaf and child slots would not fit is not
+ * made: deactivating leaves can pay for statistics, but nothing can take a split back. */
+static int split_fits(const ht_model *m, size_t nb)
+{
+    if (!m->max_bytes)
+        return 1;
+    size_t nodes = more(m->n_nodes + nb, m->nodes_cap),
+           leaves = more(m->n_leaves + nb - 1, m->leaves_cap),
+           kids = more(m->n_kids + nb, m->kids_cap);
+    size_t grow = nodes * (sizeof(ht_node) + m->node_ext) +
+                  leaves * (sizeof(ht_leaf) + m->k * sizeof(double)) + kids * sizeof(uint32_t);
+    return m->bytes + m->other_bytes + grow <= m->max_bytes;
+}
+
 /* Tries to split the leaf at node nid (MOA's attemptToSplit). 0 only on NOMEM. */
 int otter__ht_attempt_split(ht_model *m, uint32_t nid)
 {
@@ -416,7 +453,7 @@ int otter__ht_attempt_split(ht_model *m, uint32_t nid)
         size_t s = otter__ht_post_size(m, leaf, a);
         need = s > need ? s : need;
     }
-    double *scr = otter__ht_grow(m, m->scr, &m->scr_cap, need, sizeof *scr);
+    double *scr = otter__ht_grow_scratch(m, m->scr, &m->scr_cap, need, sizeof *scr);
     if (!scr)
         return 0;
     m->scr = scr;
@@ -438,9 +475,9 @@ int otter__ht_attempt_split(ht_model *m, uint32_t nid)
     double range = m->criterion == HT_GINI ? 1.0 : log2((double)m->k);
     double n = dist_sum(m, pre);
     double eps = sqrt(range * range * log(1.0 / m->delta) / (2.0 * n));
-    if (best.merit - second.merit > eps || eps < m->tau)
-        return split_leaf(m, nid, &best);
-    return 1;
+    if (!(best.merit - second.merit > eps || eps < m->tau) || !split_fits(m, best.n_branches))
+        return 1;
+    return split_leaf(m, nid, &best);
 }
 
 /* Replaces the leaf at nid by a split node with fresh leaves (reusing its leaf slot
@@ -449,7 +486,7 @@ static int split_leaf(ht_model *m, uint32_t nid, const ht_split *s)
 {
     size_t nb = s->n_branches, k = m->k;
     size_t need = nb * k;
-    double *scr = otter__ht_grow(m, m->scr, &m->scr_cap, need, sizeof *scr);
+    double *scr = otter__ht_grow_scratch(m, m->scr, &m->scr_cap, need, sizeof *scr);
     if (!scr)
         return 0;
     m->scr = scr;
@@ -480,7 +517,7 @@ static int split_leaf(ht_model *m, uint32_t nid, const ht_split *s)
         if (b == 0) {
             child = (uint32_t)m->n_nodes++;
             m->nodes[child] = (ht_node){HT_NONE, lid, 0, 0, 0, depth, 0.0};
-            m->leaves[lid] = (ht_leaf){dist_sum(m, m->scr), 0, 0, NULL, 0, child};
+            m->leaves[lid] = (ht_leaf){dist_sum(m, m->scr), 0, 0, NULL, 0, child, 0};
             memcpy(m->ldist + (size_t)lid * k, m->scr, k * sizeof(double));
             if (depth > m->depth)
                 m->depth = depth;
@@ -502,7 +539,7 @@ void otter__ht_leaf_predict(const ht_model *m, uint32_t nid, const otter_instanc
     lp->nb = use_nb(m, leaf, dist);
     if (want || m->leaf_pred == HT_NBA)
         mc_probs(m, dist, lp->pm);
-    if (want_nb && (m->leaf_pred == HT_NBA || (want && lp->nb)))
+    if (want_nb && !leaf->inactive && (m->leaf_pred == HT_NBA || (want && lp->nb)))
         nb_resolved(m, leaf, dist, inst, lp->pn);
     lp->label = want ? argmax(lp->nb ? lp->pn : lp->pm, m->k) : 0;
 }
@@ -513,6 +550,10 @@ otter_status otter__ht_leaf_learn(ht_model *m, uint32_t nid, const otter_instanc
     uint32_t lid = m->nodes[nid].leaf;
     ht_leaf *leaf = &m->leaves[lid];
     double *dist = m->ldist + (size_t)lid * m->k;
+    if (leaf->inactive) { /* only the class weights, as MOA's inactive learning nodes */
+        dist[y] += w;
+        return OTTER_OK;
+    }
     otter_status st = add_row(m, leaf, inst, err);
     if (st != OTTER_OK)
         return st;
@@ -550,7 +591,16 @@ static otter_status ht_update(ht_model *m, const otter_instance *inst, double la
     otter__ht_leaf_predict(m, nid, inst, out != NULL, &lp);
     if (out)
         otter__ht_fill(m, lp.nb ? lp.pn : lp.pm, out);
-    return otter__ht_leaf_learn(m, nid, inst, &lp, y, w, err);
+    if ((st = otter__ht_leaf_learn(m, nid, inst, &lp, y, w, err)) != OTTER_OK)
+        return st;
+    if (otter__ht_mem_due(m, 0)) {
+        otter__ht_rank_reset(m);
+        for (uint32_t i = 0; i < m->n_nodes; i++) /* slot order survives encode/decode */
+            if (m->nodes[i].attr == HT_NONE && !otter__ht_rank_push(m, i))
+                return otter_error_set(err, OTTER_NOMEM, "out of memory ranking tree leaves");
+        otter__ht_mem_apply(m, 0);
+    }
+    return OTTER_OK;
 }
 
 static otter_status ht_learn(void *self, const otter_instance *inst, double label, double weight,
@@ -575,7 +625,11 @@ static otter_status ht_encode(const void *self, otter_buf *out, otter_error *err
 static otter_status ht_decode(const otter_param_value *v, uint16_t version, const uint8_t *p,
                               size_t len, void **self, otter_error *err)
 {
-    (void)version;
+    if (version < 2)
+        return otter_error_set(err, OTTER_VERSION,
+                               "hoeffding state version %u predates the memory bound and is "
+                               "not supported",
+                               (unsigned)version);
     ht_model *m = NULL;
     otter_status st = otter__ht_make(v, &m, err);
     if (st != OTTER_OK)
@@ -584,6 +638,7 @@ static otter_status ht_decode(const otter_param_value *v, uint16_t version, cons
         otter__ht_free(m);
         return st;
     }
+    otter__ht_count_active(m);
     *self = m;
     return OTTER_OK;
 }
@@ -618,7 +673,7 @@ const otter_learner_type otter__learner_hoeffding = {
     .name = "hoeffding",
     .summary = "Hoeffding tree (VFDT) classifier: Gaussian numeric and multiway categorical "
                "splits, naive Bayes adaptive leaves",
-    .state_version = 1,
+    .state_version = 2,
     .params = otter__ht_params,
     .n_params = P_COUNT,
     .check = NULL,

@@ -60,6 +60,7 @@ typedef struct ht_leaf {
     ht_obs *obs;                   /* n_obs slots indexed by attribute id */
     uint32_t n_obs;
     uint32_t node;
+    uint32_t inactive; /* 1: deactivated by the memory bound (no observers, no splits) */
 } ht_leaf;
 
 typedef struct ht_node {
@@ -102,11 +103,27 @@ typedef struct ht_model {
     size_t row_cap;
     double *scr;
     size_t scr_cap;
-    size_t bytes; /* running total of memory held */
+    size_t bytes;         /* running total of memory held by the state */
+    size_t scratch_bytes; /* working buffers (row lookup, split evaluation, ranking) */
+    /* memory bound (max_bytes): learned rows, and the leaf ranking scratch */
+    size_t max_bytes;
+    size_t n_active;    /* live leaves that are not inactive */
+    size_t other_bytes; /* held by the tree type outside m (set before learning a row) */
+    size_t node_ext;    /* bytes the tree type keeps per node slot, at the same capacity */
+    uint64_t memory_period, rows;
+    uint64_t deactivated, reactivated; /* leaves, since creation */
+    struct ht_rank *rank;
+    size_t n_rank, rank_cap;
 } ht_model;
 
-/* Counted allocation helpers: keep m->bytes equal to what the model holds. */
+/* Counted allocation helpers: keep m->bytes equal to what the model's state holds.
+ * Capacities grow to 4 * 2^j, so they depend only on the largest count ever needed;
+ * scratch buffers (whose size depends on history, not state) count in scratch_bytes
+ * instead, which makes m->bytes a function of the state that decode reproduces. */
 void *otter__ht_grow(ht_model *m, void *p, size_t *cap, size_t need, size_t elem);
+void *otter__ht_grow_scratch(ht_model *m, void *p, size_t *cap, size_t need, size_t elem);
+/* The capacity otter__ht_grow reaches for n elements (0 for none). */
+size_t otter__ht_cap_for(size_t n);
 void otter__ht_release(ht_model *m, void *p, size_t n_bytes);
 
 /* Attribute table. find: HT_NONE when absent (no allocation, safe in predict). */
@@ -161,7 +178,7 @@ void otter__ht_post(const ht_model *m, const ht_leaf *leaf, const ht_split *s, d
 
 /* ---- shared with the Hoeffding Adaptive Tree (hat.c) ---- */
 
-#define HT_N_PARAMS 9
+#define HT_N_PARAMS 11
 extern const otter_param_spec otter__ht_params[HT_N_PARAMS];
 
 /* Makes an empty model (no nodes) from values of otter__ht_params. */
@@ -201,5 +218,22 @@ void otter__ht_leaf_predict(const ht_model *m, uint32_t nid, const otter_instanc
  * attempts a split after each grace period. */
 otter_status otter__ht_leaf_learn(ht_model *m, uint32_t nid, const otter_instance *inst,
                                   const ht_leaf_pred *lp, size_t y, double w, otter_error *err);
+
+/* ---- memory bound (hoeffding_mem.c) ----
+ * After each learned row the tree type calls otter__ht_mem_due with the bytes it holds
+ * outside m; when that returns nonzero it lists every live leaf node in its canonical
+ * pre-order (otter__ht_rank_push, after otter__ht_rank_reset) and calls
+ * otter__ht_mem_apply with the same value. The order only breaks ties, but it must not
+ * depend on slot numbering, so that a decoded model manages memory exactly as the
+ * original would. */
+int otter__ht_mem_due(ht_model *m, size_t other);
+void otter__ht_rank_reset(ht_model *m);
+int otter__ht_rank_push(ht_model *m, uint32_t nid); /* 0 on NOMEM */
+void otter__ht_mem_apply(ht_model *m, size_t other);
+/* Stops the leaf's statistics gathering (frees its observers). */
+void otter__ht_deactivate(ht_model *m, ht_leaf *leaf);
+size_t otter__ht_obs_bytes(const ht_model *m, const ht_leaf *leaf);
+/* Recounts n_active over all leaf slots (after decoding, when every slot is live). */
+void otter__ht_count_active(ht_model *m);
 
 #endif

@@ -33,6 +33,23 @@ void *otter__ht_grow(ht_model *m, void *p, size_t *cap, size_t need, size_t elem
     return np;
 }
 
+size_t otter__ht_cap_for(size_t n)
+{
+    size_t c = 4;
+    while (c < n)
+        c *= 2;
+    return n ? c : 0;
+}
+
+void *otter__ht_grow_scratch(ht_model *m, void *p, size_t *cap, size_t need, size_t elem)
+{
+    size_t before = m->bytes;
+    void *np = otter__ht_grow(m, p, cap, need, elem);
+    m->scratch_bytes += m->bytes - before;
+    m->bytes = before;
+    return np;
+}
+
 void otter__ht_release(ht_model *m, void *p, size_t n_bytes)
 {
     free(p);

@@ -1,14 +1,15 @@
-/* Hoeffding tree state (payload version 1) and describe.
+/* Hoeffding tree state (payload version 2) and describe.
  *
- * Payload: u32 classes; u32 attributes, each u8 kind, str namespace, str name; u32
- * categorical values, each u32 attribute, str value (in the order they were numbered);
- * u32 nodes, u32 leaves; each node: u32 attribute (HT_NONE for a leaf) then u32 leaf
- * slot, or f64 threshold, u32 major branch, u32 children, the children's node indices;
- * each leaf slot: f64 seen_at_check, mc_correct, nb_correct, classes x f64 class
- * weights, u32 observer slots, each u8 present then (categorical) u32 rows and the
- * observer's doubles. The decoder checks that the nodes form a tree (children have
- * larger indices and exactly one parent, every leaf slot used once), that ids are in
- * range and that every number is finite, so a decoded model can be walked safely. */
+ * Payload: u32 classes; u64 rows learned, leaves deactivated, leaves reactivated; u32
+ * attributes, each u8 kind, str namespace, str name;
+ * u32 categorical values, each u32 attribute, str value (in the order they were numbered); u32
+ * nodes, u32 leaves; each node: u32 attribute (HT_NONE for a leaf) then u32 leaf slot, or f64
+ * threshold, u32 major branch, u32 children, the children's node indices; each leaf slot: f64
+ * seen_at_check, mc_correct, nb_correct, classes x f64 class weights, u8 inactive, u32 observer
+ * slots, each u8 present then (categorical) u32 rows and the observer's doubles. The decoder checks
+ * that the nodes form a tree (children have larger indices and exactly one parent, every leaf slot
+ * used once), that ids are in range and that every number is finite, so a decoded model can be
+ * walked safely. Version 1 (before the memory bound) had no row count and no inactive flag. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ void otter__ht_write_leaf(const ht_model *m, otter__wr *w, uint32_t l)
     otter__wr_f64(w, leaf->mc_correct);
     otter__wr_f64(w, leaf->nb_correct);
     otter__wr_f64s(w, m->ldist + (size_t)l * m->k, m->k);
+    otter__wr_u8(w, (uint8_t)leaf->inactive);
     otter__wr_u32(w, leaf->n_obs);
     for (uint32_t a = 0; a < leaf->n_obs; a++) {
         const ht_obs *o = &leaf->obs[a];
@@ -58,6 +60,9 @@ otter_status otter__ht_encode(const ht_model *m, otter_buf *out, otter_error *er
     otter__wr w;
     otter__wr_init(&w, out, err);
     otter__wr_u32(&w, (uint32_t)m->k);
+    otter__wr_u64(&w, m->rows);
+    otter__wr_u64(&w, m->deactivated);
+    otter__wr_u64(&w, m->reactivated);
     otter__ht_write_names(m, &w);
     otter__wr_u32(&w, (uint32_t)m->n_nodes);
     otter__wr_u32(&w, (uint32_t)m->n_leaves);
@@ -177,8 +182,9 @@ otter_status otter__ht_read_leaf(ht_model *m, otter__rd *r, ht_leaf *leaf, doubl
     leaf->seen_at_check = head[0];
     leaf->mc_correct = head[1];
     leaf->nb_correct = head[2];
+    leaf->inactive = otter__rd_u8(r);
     uint32_t n_obs = otter__rd_u32(r);
-    if (!otter__rd_ok(r) || n_obs > m->n_attrs)
+    if (!otter__rd_ok(r) || n_obs > m->n_attrs || leaf->inactive > 1 || (leaf->inactive && n_obs))
         return corrupt(err, "bad observer count");
     leaf->obs = calloc(n_obs ? n_obs : 1, sizeof *leaf->obs);
     if (!leaf->obs)
@@ -214,6 +220,9 @@ otter_status otter__ht_decode(ht_model *m, const uint8_t *p, size_t len, otter_e
     uint32_t k = otter__rd_u32(&r);
     if (!otter__rd_ok(&r) || k != m->k)
         return corrupt(err, "class count does not match the parameters");
+    m->rows = otter__rd_u64(&r);
+    m->deactivated = otter__rd_u64(&r);
+    m->reactivated = otter__rd_u64(&r);
     otter_status st = otter__ht_read_names(m, &r, err);
     if (st != OTTER_OK)
         return st;
@@ -281,6 +290,14 @@ void otter__ht_describe(const ht_model *m, const otter_kv_sink *sink)
         sink->num(sink->ud, "leaves", (double)m->n_leaves);
         sink->num(sink->ud, "depth", (double)m->depth);
         sink->num(sink->ud, "attributes", (double)m->n_attrs);
+        size_t inactive = 0;
+        for (size_t l = 0; l < m->n_leaves; l++)
+            inactive += m->leaves[l].inactive;
+        sink->num(sink->ud, "active_leaves", (double)(m->n_leaves - inactive));
+        sink->num(sink->ud, "inactive_leaves", (double)inactive);
+        sink->num(sink->ud, "leaves_deactivated", (double)m->deactivated);
+        sink->num(sink->ud, "leaves_reactivated", (double)m->reactivated);
+        sink->num(sink->ud, "scratch_bytes", (double)m->scratch_bytes);
     }
     if (!sink->str)
         return;
