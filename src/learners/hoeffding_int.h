@@ -202,4 +202,12 @@ void otter__ht_leaf_predict(const ht_model *m, uint32_t nid, const otter_instanc
 otter_status otter__ht_leaf_learn(ht_model *m, uint32_t nid, const otter_instance *inst,
                                   const ht_leaf_pred *lp, size_t y, double w, otter_error *err);
 
+/* Text dump (hoeffding_dump.c; format in its opening comment): appends the tree rooted
+ * at node `root` to out. alt (NULL: none) returns the root of a node's alternate
+ * subtree, or HT_NONE, given ud. dump_method is hoeffding's table entry (root 0). */
+typedef uint32_t (*ht_alt_fn)(const void *ud, uint32_t nid);
+otter_status otter__ht_dump(const ht_model *m, uint32_t root, ht_alt_fn alt, const void *ud,
+                            otter_buf *out, otter_error *err);
+otter_status otter__ht_dump_method(const void *self, otter_buf *out, otter_error *err);
+
 #endif
