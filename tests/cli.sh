@@ -2,7 +2,8 @@
 # Black-box tests of the otter command-line tool: help and usage errors, deterministic
 # generators in every format, prequential evaluation and its JSON report, the same data
 # through several formats, malformed input, saving/loading/describing models (and a
-# corrupted model), and the learning curve. Run by `make check` with top_builddir set.
+# corrupted model), tree dumps (describe --tree, eval --dump-model), and the learning
+# curve. Run by `make check` with top_builddir set.
 # Prints each failure and exits 1 if any check failed.
 set -u
 
@@ -89,7 +90,9 @@ expect_rc gen_help 0 && expect_in gen_help "$T/gen_help.out" --seed --format --p
 run eval_help eval --help
 expect_rc eval_help 0 &&
     expect_in eval_help "$T/eval_help.out" --model --param --format --skip-bad --curve \
-        --curve-every --save --load
+        --curve-every --save --load --dump-model
+run describe_help describe --help
+expect_rc describe_help 0 && expect_in describe_help "$T/describe_help.out" --tree MODEL_FILE
 run unknown frobnicate
 expect_rc unknown 2 && expect_in unknown "$T/unknown.err" frobnicate
 run noargs
@@ -301,6 +304,41 @@ run notmodel describe "$T/text.bin"
 expect_rc notmodel 1
 run nomodel describe "$T/no-such-model.bin"
 expect_rc nomodel 1
+
+# ---------------------------------------------------------------- tree dumps
+run gen_agrawal gen agrawal -n 20000 --seed 3 -o "$T/agrawal.csv"
+expect_rc gen_agrawal 0
+run tree eval --model hoeffding --save "$T/tree.bin" --dump-model "$T/tree.txt" "$T/agrawal.csv"
+expect_rc tree 0 && json tree "$T/tree.out" "r['model'] == 'hoeffding' and r['rows'] == 20000"
+run tree_describe describe --tree "$T/tree.bin"
+expect_rc tree_describe 0
+cmp -s "$T/tree.txt" "$T/tree_describe.out" || fail "describe --tree differs from eval --dump-model"
+# agrawal function 1 (the default) is a rule on age (and salary in other functions)
+head -n 1 "$T/tree.txt" | grep -qE '^if (age|salary) <= [-+0-9.e]+ \(w=[0-9.]+(, takes missing)?\)$' ||
+    fail "tree dump: first line is '$(head -n 1 "$T/tree.txt")'"
+# one 'leaf:' line per leaf and one 'if' line per split node, as describe counts them
+run tree_json describe "$T/tree.bin"
+leaves=$(grep -c '^ *leaf: class [0-9]' "$T/tree.txt")
+ifs=$(grep -c '^ *if ' "$T/tree.txt")
+expect_rc tree_json 0 && json tree_json "$T/tree_json.out" \
+    "r['nodes'] > 1 and r['leaves'] == $leaves and r['nodes'] - r['leaves'] == $ifs"
+run hat_tree eval --model hat --dump-model "$T/hat.txt" "$T/agrawal.csv"
+expect_rc hat_tree 0 && json hat_tree "$T/hat_tree.out" "r['model'] == 'hat'"
+grep -q '^ *leaf: class' "$T/hat.txt" || fail "hat dump has no leaf: $(head -c 300 "$T/hat.txt")"
+# A linear model has no text view: a clear error and status 1 after the report, no file.
+run lin_dump eval --model logreg --dump-model "$T/lin.txt" "$T/sea.csv"
+expect_rc lin_dump 1 && expect_in lin_dump "$T/lin_dump.err" --dump-model logreg "no text dump"
+json lin_dump "$T/lin_dump.out" "r['model'] == 'logreg' and r['rows'] == $N"
+[ ! -e "$T/lin.txt" ] || fail "lin_dump: wrote $T/lin.txt although the dump failed"
+run lin_tree describe --tree "$T/m.bin"
+expect_rc lin_tree 1 && expect_in lin_tree "$T/lin_tree.err" logreg "no text dump"
+[ ! -s "$T/lin_tree.out" ] || fail "lin_tree: printed to stdout although it failed"
+run tree_nofile describe --tree
+expect_rc tree_nofile 2
+run tree_twofiles describe --tree "$T/tree.bin" "$T/m.bin"
+expect_rc tree_twofiles 2
+run tree_badopt describe --trees "$T/tree.bin"
+expect_rc tree_badopt 2
 
 # ---------------------------------------------------------------- learning curve
 run curve eval --model logreg --curve "$T/curve.csv" --curve-every 1000 "$T/sea.csv"

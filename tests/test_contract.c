@@ -3,6 +3,7 @@
  * the model unchanged, determinism, bit-identical round trips, and corrupt blobs
  * (every truncation, bit flips, foreign bytes) rejected without a crash. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test_util.h"
@@ -259,6 +260,70 @@ START_TEST(describe_reports_basics)
 }
 END_TEST
 
+/* A text dump is either there (text appended after what out held, non-empty, ending
+ * in a newline, the same for a decoded copy, the model untouched) or the documented
+ * OTTER_UNSUPPORTED naming the type, with out as it was. */
+START_TEST(dump_ok_or_unsupported)
+{
+    const otter_learner_type *t = otter_context_learner_at(ctx, (size_t)_i);
+    otter_learner *l = create(t), *ref = create(t), *r = NULL;
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    train(l, inst, 11, 500);
+    train(ref, inst, 11, 500);
+    otter_buf b = OTTER_BUF_INIT;
+    OK(otter_buf_append(&b, "kept", 4, err));
+    otter_error e = {0};
+    otter_status st = otter_learner_dump(l, &b, &e);
+    ck_assert_msg(test_same_state(l, ref), "%s: dump changed the model", t->name);
+    if (st == OTTER_UNSUPPORTED) {
+        ck_assert_msg(strstr(e.message, t->name), "%s: '%s'", t->name, e.message);
+        ck_assert_uint_eq(b.len, 4);
+    } else {
+        ck_assert_msg(st == OTTER_OK, "%s: dump gave %s: %s", t->name, otter_status_name(st),
+                      e.message);
+        ck_assert_msg(b.len > 4 && memcmp(b.data, "kept", 4) == 0, "%s", t->name);
+        ck_assert_msg(b.data[b.len - 1] == '\n', "%s: no final newline", t->name);
+        ck_assert_msg(!memchr(b.data, '\0', b.len), "%s: NUL in the dump", t->name);
+        otter_buf blob = OTTER_BUF_INIT;
+        test_encode(l, &blob);
+        OK(otter_learner_decode(ctx, blob.data, blob.len, &r, err));
+        char *a = test_dump(l), *c = test_dump(r);
+        ck_assert_msg(strcmp(a, c) == 0, "%s: a decoded copy dumps differently", t->name);
+        free(a);
+        free(c);
+        otter_buf_free(&blob);
+        otter_learner_destroy(r);
+    }
+    otter_error e2 = {0}, e3 = {0};
+    ck_assert_int_eq(otter_learner_dump(NULL, &b, &e2), OTTER_INVALID);
+    ck_assert_int_eq(otter_learner_dump(l, NULL, &e3), OTTER_INVALID);
+    otter_buf_free(&b);
+    otter_instance_destroy(inst);
+    otter_learner_destroy(l);
+    otter_learner_destroy(ref);
+}
+END_TEST
+
+/* dump arrived with ABI 2: a table written for ABI 1 ends before it, so the library
+ * must not read the member there even when the memory happens to hold a function. */
+START_TEST(abi1_table_has_no_dump)
+{
+    otter_learner_type t = *otter_context_find_learner(ctx, "hoeffding");
+    ck_assert_ptr_nonnull(t.dump);
+    t.abi = 1;
+    t.name = "hoeffding_abi1";
+    OK(otter_context_register_learner(ctx, &t, err));
+    otter_learner *l = create(&t);
+    otter_buf b = OTTER_BUF_INIT;
+    otter_error e = {0};
+    ck_assert_int_eq(otter_learner_dump(l, &b, &e), OTTER_UNSUPPORTED);
+    ck_assert_msg(strstr(e.message, "hoeffding_abi1"), "%s", e.message);
+    ck_assert_uint_eq(b.len, 0);
+    otter_learner_destroy(l);
+}
+END_TEST
+
 int main(void)
 {
     otter_context *c;
@@ -278,6 +343,8 @@ int main(void)
     tcase_add_loop_test(tc, corrupt_blobs_rejected, 0, n);
     tcase_add_loop_test(tc, predict_learn_equals_predict_then_learn, 0, n);
     tcase_add_loop_test(tc, describe_reports_basics, 0, n);
+    tcase_add_loop_test(tc, dump_ok_or_unsupported, 0, n);
+    tcase_add_test(tc, abi1_table_has_no_dump);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -3,6 +3,7 @@
  * bit-identical round trips with an alternate growing, determinism, bad parameters. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test_util.h"
@@ -40,7 +41,7 @@ static size_t prequential(otter_learner *l, otter_gen *g, size_t n, size_t from)
 
 /* describe() capture */
 typedef struct captured {
-    double nodes, leaves, alternates, started, switches, drifts;
+    double nodes, leaves, alternates, alt_nodes, started, switches, drifts;
 } captured;
 
 static void cap_num(void *ud, const char *key, double v)
@@ -52,6 +53,8 @@ static void cap_num(void *ud, const char *key, double v)
         c->leaves = v;
     else if (strcmp(key, "alternate_trees") == 0)
         c->alternates = v;
+    else if (strcmp(key, "alternate_nodes") == 0)
+        c->alt_nodes = v;
     else if (strcmp(key, "alternates_started") == 0)
         c->started = v;
     else if (strcmp(key, "switches") == 0)
@@ -62,7 +65,7 @@ static void cap_num(void *ud, const char *key, double v)
 
 static captured describe(const otter_learner *l)
 {
-    captured c = {0, 0, 0, 0, 0, 0};
+    captured c = {0, 0, 0, 0, 0, 0, 0};
     otter_kv_sink sink = {&c, cap_num, NULL};
     otter_learner_describe(l, &sink);
     return c;
@@ -77,6 +80,41 @@ static double stationary(const char *type)
     otter_learner_destroy(l);
     return acc;
 }
+
+/* Checks the dump against describe: one "alternate:" line per alternate tree, one
+ * line per node of the main tree and of the alternates, and (main tree) one "leaf:"
+ * line per leaf when there are no alternates. */
+static void check_dump_counts(const otter_learner *l, const char *text)
+{
+    captured c = describe(l);
+    size_t node_lines = test_count_lines(text, "if ") + test_count_lines(text, "leaf: ");
+    ck_assert_uint_eq(test_count_lines(text, "alternate: "), (size_t)c.alternates);
+    ck_assert_uint_eq(node_lines, (size_t)(c.nodes + c.alt_nodes));
+    if (c.alternates == 0) {
+        ck_assert_uint_eq(test_count_lines(text, "leaf: "), (size_t)c.leaves);
+        ck_assert_uint_eq(test_count_lines(text, "if "), (size_t)(c.nodes - c.leaves));
+    }
+    ck_assert(text[strlen(text) - 1] == '\n');
+}
+
+START_TEST(dump_fresh_and_noiseless)
+{
+    otter_learner *l = test_learner(ctx, "hat", "");
+    char *text = test_dump(l);
+    ck_assert_str_eq(text, "leaf: class 0 (p=0.5, w=0.0, nba: nb)\n");
+    free(text);
+    /* Agrawal function 1 without noise depends on age alone (see test_hoeffding.c) */
+    otter_gen *g = test_gen(ctx, "agrawal", "function=1,perturbation=0", 7);
+    prequential(l, g, 20000, 0);
+    text = test_dump(l);
+    ck_assert_msg(strncmp(text, "if age <= ", 10) == 0, "%s", text);
+    ck_assert(describe(l).alternates == 0 && describe(l).nodes >= 3);
+    check_dump_counts(l, text);
+    free(text);
+    otter_gen_destroy(g);
+    otter_learner_destroy(l);
+}
+END_TEST
 
 START_TEST(stationary_matches_hoeffding)
 {
@@ -140,6 +178,11 @@ START_TEST(round_trip_with_alternate)
     test_encode(l, &a);
     OK(otter_learner_decode(ctx, a.data, a.len, &r, err));
     ck_assert(test_same_state(l, r));
+    char *d1 = test_dump(l), *d2 = test_dump(r);
+    ck_assert_str_eq(d1, d2);
+    check_dump_counts(l, d1);
+    free(d1);
+    free(d2);
     for (int j = 0; j < 20000; j++) {
         otter_gen_row row;
         otter_prediction p1, p2;
@@ -205,6 +248,7 @@ int main(void)
     TCase *tc = tcase_create("hat");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, dump_fresh_and_noiseless);
     tcase_add_test(tc, stationary_matches_hoeffding);
     tcase_add_test(tc, recovers_after_drift);
     tcase_add_test(tc, round_trip_with_alternate);

@@ -4,6 +4,7 @@
  * unseen categories, missing features and features of the wrong kind. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test_util.h"
@@ -142,7 +143,92 @@ START_TEST(noiseless_concept_splits_on_age)
                   c.split_attributes);
     ck_assert_msg(acc > 0.97, "noiseless accuracy %.4f", acc);
     ck_assert(c.nodes >= 3 && c.leaves >= 2);
+    /* the dump agrees: the root line splits on age, one line per node */
+    char *text = test_dump(l);
+    ck_assert_msg(strncmp(text, "if age <= ", 10) == 0, "%s", text);
+    ck_assert_uint_eq(test_count_lines(text, "leaf: "), (size_t)c.leaves);
+    ck_assert_uint_eq(test_count_lines(text, "if "), (size_t)(c.nodes - c.leaves));
+    ck_assert_uint_eq(test_count_lines(text, ""), (size_t)(2 * c.nodes - c.leaves));
+    ck_assert(text[strlen(text) - 1] == '\n');
+    free(text);
     otter_gen_destroy(g);
+    otter_learner_destroy(l);
+}
+END_TEST
+
+START_TEST(dump_fresh_tree_is_one_leaf)
+{
+    const char *cfg[][2] = {{"", "leaf: class 0 (p=0.5, w=0.0, nba: nb)\n"},
+                            {"leaf_prediction=mc", "leaf: class 0 (p=0.5, w=0.0)\n"},
+                            {"leaf_prediction=nb,nb_threshold=10",
+                             "leaf: class 0 (p=0.5, w=0.0, nb: mc below nb_threshold)\n"},
+                            {"classes=4", "leaf: class 0 (p=0.25, w=0.0, nba: nb)\n"}};
+    for (size_t i = 0; i < sizeof cfg / sizeof *cfg; i++) {
+        otter_learner *l = test_learner(ctx, "hoeffding", cfg[i][0]);
+        char *text = test_dump(l);
+        ck_assert_str_eq(text, cfg[i][1]);
+        free(text);
+        otter_learner_destroy(l);
+    }
+}
+END_TEST
+
+/* Leaves report their majority class, its share and weight; a split's branches carry
+ * the weight under them, and the major branch is marked as the one missing values
+ * take. */
+START_TEST(dump_numeric_split_lines)
+{
+    otter_learner *l = test_learner(ctx, "hoeffding", "grace_period=50,leaf_prediction=mc");
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    for (int i = 0; i < 300; i++) { /* x <= 0.3 is class 1; two thirds of the rows are 0 */
+        double x = (double)(i % 10) / 10.0;
+        otter_instance_clear(inst);
+        OK(otter_instance_num(inst, "f", "x", x, err));
+        OK(otter_learner_learn(l, inst, x < 0.35, 1.0, err));
+    }
+    char *text = test_dump(l);
+    double t = 0, w0 = 0, w1 = 0;
+    char tail[64] = "";
+    ck_assert_msg(sscanf(text, "if f:x <= %lf (w=%lf)\n", &t, &w0) == 2, "%s", text);
+    const char *e = strstr(text, "\nelse (f:x > ");
+    ck_assert_msg(e != NULL, "%s", text);
+    ck_assert(sscanf(strstr(e, ") (w=") + 5, "%lf, %63[^)]", &w1, tail) == 2);
+    ck_assert_msg(t >= 0.3 && t < 0.4, "threshold %.17g", t);
+    ck_assert_msg(fabs(w0 + w1 - 300) < 1e-6 && w1 > w0, "%s", text);
+    ck_assert_str_eq(tail, "takes missing"); /* the heavier branch */
+    ck_assert_msg(strstr(text, "\n  leaf: class 1 (p=") && strstr(text, "\n  leaf: class 0 (p="),
+                  "%s", text);
+    free(text);
+    otter_instance_destroy(inst);
+    otter_learner_destroy(l);
+}
+END_TEST
+
+/* Names and categories are printed as they are when printable UTF-8; anything else
+ * (a newline in a name, a byte that is not UTF-8, a backslash) is escaped, so every
+ * node stays on one line. */
+START_TEST(dump_escapes_names)
+{
+    static const char *const vals[] = {"r\\ed",
+                                       "gr\xff"
+                                       "een",
+                                       "bl\xc3\xbc"};
+    otter_learner *l = test_learner(ctx, "hoeffding", "grace_period=50");
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    for (int i = 0; i < 600; i++) {
+        otter_instance_clear(inst);
+        OK(otter_instance_cat(inst, "n s", "col\nour", vals[i % 3], err));
+        OK(otter_learner_learn(l, inst, i % 3 == 1, 1.0, err));
+    }
+    char *text = test_dump(l);
+    ck_assert_msg(strncmp(text, "if n s:col\\x0aour = r\\\\ed (w=", 29) == 0, "%s", text);
+    ck_assert_msg(strstr(text, "\nelse if n s:col\\x0aour = gr\\xffeen (w="), "%s", text);
+    ck_assert_msg(strstr(text, "\nelse if n s:col\\x0aour = bl\xc3\xbc (w="), "%s", text);
+    ck_assert_uint_eq(test_count_lines(text, ""), 6);
+    free(text);
+    otter_instance_destroy(inst);
     otter_learner_destroy(l);
 }
 END_TEST
@@ -161,6 +247,11 @@ START_TEST(round_trip_bit_identical)
         OK(otter_learner_decode(ctx, a.data, a.len, &r, err));
         test_encode(r, &b);
         ck_assert(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+        char *d1 = test_dump(l), *d2 = test_dump(r);
+        ck_assert_str_eq(d1, d2);
+        ck_assert_uint_eq(test_count_lines(d1, "leaf: "), (size_t)describe(r).leaves);
+        free(d1);
+        free(d2);
         otter_instance *inst;
         OK(otter_instance_create(&inst, err));
         for (int i = 0; i < 20000; i++) {
@@ -257,6 +348,15 @@ START_TEST(unseen_categories_and_missing_features)
         OK(otter_learner_learn(l, inst, c == 0 || c == 2, 1.0, err));
     }
     ck_assert_str_eq(describe(l).root_split, "colour");
+    char *text = test_dump(l); /* one branch per colour, one taking the rest */
+    ck_assert_msg(strncmp(text, "if colour = ", 12) == 0, "%s", text);
+    ck_assert_uint_eq(test_count_lines(text, "else if colour = "), 3);
+    ck_assert_uint_eq(test_count_lines(text, "if colour = "), 1);
+    const char *marked = strstr(text, ", takes missing and unseen)\n");
+    ck_assert_msg(marked && strstr(text, "takes missing") == marked + 2 &&
+                      !strstr(marked + 10, "takes missing"),
+                  "%s", text); /* exactly one branch is marked */
+    free(text);
     otter_prediction p;
     otter_instance_clear(inst);
     OK(otter_instance_cat(inst, NULL, "colour", "blue", err));
@@ -324,6 +424,9 @@ int main(void)
     tcase_add_test(tc, led_multiclass_literature_level);
     tcase_add_test(tc, other_settings_learn);
     tcase_add_test(tc, noiseless_concept_splits_on_age);
+    tcase_add_test(tc, dump_fresh_tree_is_one_leaf);
+    tcase_add_test(tc, dump_numeric_split_lines);
+    tcase_add_test(tc, dump_escapes_names);
     tcase_add_test(tc, round_trip_bit_identical);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, bad_params_rejected);

@@ -3,7 +3,8 @@
  * instances, learning, encode/decode, a generator, metrics) is replayed failing the 1st,
  * 2nd, ... Nth allocation. Each run must end with OTTER_OK or OTTER_NOMEM from the call
  * that could not allocate, never a crash or another status; under ASan/LSan in CI any
- * leak on those error paths fails the run too. */
+ * leak on those error paths fails the run too. The tree dump's allocations are failed
+ * the same way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,12 +137,58 @@ START_TEST(every_allocation_failure_is_reported)
 }
 END_TEST
 
+/* The tree dump allocates its walk and grows the caller's buffer: failing each of those
+ * allocations in turn gives OTTER_NOMEM with a message and leaves the buffer as it was. */
+START_TEST(tree_dump_allocation_failures)
+{
+    otter_context *ctx;
+    otter_learner *l;
+    otter_gen *g;
+    otter_instance *inst;
+    OK(otter_context_create(&ctx, err));
+    OK(otter_learner_create(ctx, "hat", NULL, &l, err));
+    OK(otter_gen_create(ctx, "agrawal", NULL, 5, &g, err));
+    OK(otter_instance_create(&inst, err));
+    for (int i = 0; i < 5000; i++) {
+        otter_gen_row row;
+        OK(otter_gen_next(g, inst, &row, err));
+        OK(otter_learner_learn(l, inst, row.label, 1.0, err));
+    }
+    otter_buf b = OTTER_BUF_INIT;
+    OK(otter_buf_append(&b, "kept", 4, err));
+    alloc_calls = 0;
+    otter_status st0 = otter_learner_dump(l, &b, NULL);
+    long total = alloc_calls;
+    ck_assert_int_eq(st0, OTTER_OK);
+    ck_assert_msg(total >= 4, "only %ld allocations in a dump", total);
+    for (long n = 1; n <= total; n++) {
+        otter_buf x = OTTER_BUF_INIT;
+        otter_error e = {0};
+        OK(otter_buf_append(&x, "kept", 4, err));
+        fail_at = n;
+        alloc_calls = 0;
+        otter_status st = otter_learner_dump(l, &x, &e);
+        fail_at = -1;
+        ck_assert_msg(st == OTTER_NOMEM && e.message[0], "allocation %ld of %ld: %s %s", n, total,
+                      otter_status_name(st), e.message);
+        ck_assert(x.len == 4 && memcmp(x.data, "kept", 4) == 0);
+        otter_buf_free(&x);
+    }
+    otter_buf_free(&b);
+    otter_instance_destroy(inst);
+    otter_gen_destroy(g);
+    otter_learner_destroy(l);
+    otter_context_destroy(ctx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nomem");
     TCase *tc = tcase_create("allocation failures");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, every_allocation_failure_is_reported);
+    tcase_add_test(tc, tree_dump_allocation_failures);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

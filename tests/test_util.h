@@ -68,6 +68,29 @@ static inline int test_same_state(const otter_learner *a, const otter_learner *b
     return same;
 }
 
+/* The learner's text dump as a NUL-terminated string (free() it); fails the test when
+ * the dump does. */
+static inline char *test_dump(const otter_learner *l)
+{
+    otter_buf b = OTTER_BUF_INIT;
+    OK(otter_learner_dump(l, &b, err));
+    OK(otter_buf_append(&b, "", 1, err));
+    return (char *)b.data;
+}
+
+/* Number of lines of text that start with prefix once their indentation is skipped. */
+static inline size_t test_count_lines(const char *text, const char *prefix)
+{
+    size_t n = 0;
+    for (const char *line = text; *line;) {
+        const char *s = line + strspn(line, " ");
+        n += strncmp(s, prefix, strlen(prefix)) == 0;
+        const char *nl = strchr(line, '\n');
+        line = nl ? nl + 1 : line + strlen(line);
+    }
+    return n;
+}
+
 /* Runs a suite in fork mode and turns failures into the exit status. */
 static inline int run_suite(Suite *s)
 {

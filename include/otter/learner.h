@@ -58,11 +58,13 @@ typedef struct otter_kv_sink {
     void (*str)(void *ud, const char *key, const char *value);
 } otter_kv_sink;
 
-#define OTTER_LEARNER_ABI 1
+/* ABI history: 1 = every member up to predict_learn; 2 = dump. */
+#define OTTER_LEARNER_ABI 2
 
 /* The methods table. Implementations are static const; new members are only ever
- * appended (and `abi` bumped), so older tables stay valid. `self` is the algorithm's
- * private state. */
+ * appended (and `abi` bumped), so older tables stay valid: the library reads a member
+ * added in ABI n only from tables whose `abi` is >= n (a table compiled against an
+ * older header may end before it). `self` is the algorithm's private state. */
 typedef struct otter_learner_type {
     int abi;                /* OTTER_LEARNER_ABI the table was written for */
     const char *name;       /* registry key: "logreg", "hoeffding", ... */
@@ -92,6 +94,11 @@ typedef struct otter_learner_type {
      * have returned before this update, then learns; lets a model share the work. */
     otter_status (*predict_learn)(void *self, const otter_instance *inst, double label,
                                   double weight, otter_prediction *out, otter_error *err);
+    /* ABI 2. Optional (NULL: otter_learner_dump reports OTTER_UNSUPPORTED): appends a
+     * text view of the model for people to out (UTF-8, each line ending in '\n'). Must
+     * not change the model (it may run alongside predicts); may leave partial text in
+     * out on failure (the caller truncates it). */
+    otter_status (*dump)(const void *self, otter_buf *out, otter_error *err);
 } otter_learner_type;
 
 /* Creates a learner of a registered type. params may be NULL (all defaults) and is
@@ -147,6 +154,22 @@ uint64_t otter_learner_updates(const otter_learner *learner);
 
 /* Reports statistics: "type", "updates", "bytes", then the type's own keys. */
 void otter_learner_describe(const otter_learner *learner, const otter_kv_sink *sink);
+
+/* Appends a text view of the model, meant for people, to out: UTF-8, one item per line,
+ * every line ending in '\n', no NUL terminator. The trees print one line per node
+ * (`if age <= 39.5 (w=120.0)`, `leaf: class 1 (p=0.93, w=120.0)`; see `otter describe
+ * --tree` in docs/otter.1); the layout may change between versions and is not a way
+ * to save a model (use otter_learner_encode). Takes time linear in the output.
+ *
+ * Ownership: out is the caller's (it may already hold text; the dump is appended);
+ * learner is borrowed. On failure out->len is restored, so out holds what it held
+ * before the call (its capacity may have grown).
+ * Thread safety: like predict, it does not change the model, so it may run alongside
+ * predicts and other dumps, but not alongside learn.
+ * Statuses: OTTER_UNSUPPORTED (message naming the type) for a type that has no text
+ * view (the linear learners, and any table written for ABI 1); OTTER_INVALID for a
+ * NULL learner or out; OTTER_NOMEM. */
+otter_status otter_learner_dump(const otter_learner *learner, otter_buf *out, otter_error *err);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,10 @@ void otter__json_str(FILE *out, const char *s);
  * typed, everything else a string). */
 void otter__json_params(FILE *out, const char *text);
 
+/* Writes the learner's text dump (otter_learner_dump) to the file at path, or to stdout
+ * when path is NULL. The file is created only once the dump has succeeded. */
+otter_status otter__write_dump(const otter_learner *l, const char *path, otter_error *err);
+
 /* Parses a non-negative integer option value; returns -1 on junk. */
 int otter__parse_u64(const char *s, uint64_t *out);
 

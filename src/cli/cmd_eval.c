@@ -14,7 +14,7 @@
 #define MAX_LIST 64
 
 struct eval_opts {
-    const char *model, *format, *label, *weight, *input, *curve, *save, *load;
+    const char *model, *format, *label, *weight, *input, *curve, *save, *load, *dump;
     const char *cat[MAX_LIST], *ignore[MAX_LIST];
     size_t n_cat, n_ignore;
     uint64_t curve_every, window, limit;
@@ -44,6 +44,8 @@ static void eval_usage(FILE *out)
                  "  --limit N           stop after N rows\n"
                  "  --load FILE         start from a saved model instead of --model\n"
                  "  --save FILE         save the final model (a versioned, checksummed blob)\n"
+                 "  --dump-model FILE   write the final model as text to FILE, one line per\n"
+                 "                      node (tree models; others fail after the report)\n"
                  "  --no-progress       no progress line on stderr (shown only on a terminal)\n"
                  "  --single-thread     parse and learn in one thread (default: a reader thread\n"
                  "                      parses while the model learns)\n");
@@ -70,7 +72,16 @@ static int parse_num_opt(const char *name, const char *v, uint64_t *out)
 /* Returns -1 to go on, else the exit code. */
 static int parse_eval(int argc, char **argv, struct eval_opts *o)
 {
-    enum { O_CURVE_EVERY = 256, O_NO_PROGRESS, O_SAVE, O_LOAD, O_LIMIT, O_THRESHOLD, O_SINGLE };
+    enum {
+        O_CURVE_EVERY = 256,
+        O_NO_PROGRESS,
+        O_SAVE,
+        O_LOAD,
+        O_LIMIT,
+        O_THRESHOLD,
+        O_SINGLE,
+        O_DUMP
+    };
     static const struct option longs[] = {{"model", required_argument, NULL, 'm'},
                                           {"param", required_argument, NULL, 'p'},
                                           {"format", required_argument, NULL, 'f'},
@@ -84,6 +95,7 @@ static int parse_eval(int argc, char **argv, struct eval_opts *o)
                                           {"curve-every", required_argument, NULL, O_CURVE_EVERY},
                                           {"no-progress", no_argument, NULL, O_NO_PROGRESS},
                                           {"save", required_argument, NULL, O_SAVE},
+                                          {"dump-model", required_argument, NULL, O_DUMP},
                                           {"load", required_argument, NULL, O_LOAD},
                                           {"limit", required_argument, NULL, O_LIMIT},
                                           {"threshold", required_argument, NULL, O_THRESHOLD},
@@ -107,6 +119,7 @@ static int parse_eval(int argc, char **argv, struct eval_opts *o)
         case O_SINGLE: o->single_thread = 1; break;
         case O_SAVE: o->save = optarg; break;
         case O_LOAD: o->load = optarg; break;
+        case O_DUMP: o->dump = optarg; break;
         case 'c': bad = add_list(o->cat, &o->n_cat, optarg, "--cat"); break;
         case 'i': bad = add_list(o->ignore, &o->n_ignore, optarg, "--ignore"); break;
         case 'W': bad = parse_num_opt("window", optarg, &o->window); break;
@@ -398,9 +411,12 @@ int otter__cmd_eval(const otter_context *ctx, int argc, char **argv)
         st = loop(&o, &r, &err);
     if (st == OTTER_OK && o.save)
         st = save_model(r.learner, o.save, &err);
-    if (st == OTTER_OK)
-        report(&o, &r);
-    else
+    if (st == OTTER_OK) {
+        report(&o, &r); /* a failed dump (a type without one) keeps the report */
+        if (o.dump && (st = otter__write_dump(r.learner, o.dump, &err)) != OTTER_OK)
+            otter_error_prefix(&err, "--dump-model %s", o.dump);
+    }
+    if (st != OTTER_OK)
         fprintf(stderr, "otter eval: %s\n", err.message);
     run_free(&r);
     otter_params_destroy(o.params);

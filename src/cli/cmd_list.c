@@ -103,27 +103,18 @@ static int slurp(const char *path, uint8_t **data, size_t *len)
     return 0;
 }
 
-int otter__cmd_describe(const otter_context *ctx, int argc, char **argv)
+static void describe_usage(FILE *out)
 {
-    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
-        printf("usage: otter describe MODEL_FILE\n\nPrints a saved model's type, parameters "
-               "and statistics as JSON (save one with 'otter eval --save FILE').\n");
-        return argc == 2 ? 0 : 2;
-    }
-    uint8_t *blob;
-    size_t len;
-    if (slurp(argv[1], &blob, &len)) {
-        fprintf(stderr, "otter describe: cannot read '%s'\n", argv[1]);
-        return 1;
-    }
-    otter_error err = {0};
-    otter_learner *l;
-    otter_status st = otter_learner_decode(ctx, blob, len, &l, &err);
-    free(blob);
-    if (st != OTTER_OK) {
-        fprintf(stderr, "otter describe: %s: %s\n", argv[1], err.message);
-        return 1;
-    }
+    fprintf(out, "usage: otter describe [--tree] MODEL_FILE\n\n"
+                 "Prints a saved model's type, parameters and statistics as one line of JSON\n"
+                 "(save one with 'otter eval --save FILE').\n\n"
+                 "  --tree   print the model as text instead, one line per node (tree models:\n"
+                 "           hoeffding, hat); other types fail with an error\n");
+}
+
+/* Prints the JSON statistics line of a decoded model. */
+static void describe_json(const otter_learner *l)
+{
     struct json_sink s = {1};
     otter_kv_sink sink = {&s, sink_num, sink_str};
     putchar('{');
@@ -131,6 +122,48 @@ int otter__cmd_describe(const otter_context *ctx, int argc, char **argv)
     printf(",\"params\":");
     otter__json_params(stdout, otter_learner_params_text(l));
     printf("}\n");
+}
+
+int otter__cmd_describe(const otter_context *ctx, int argc, char **argv)
+{
+    const char *path = NULL;
+    int tree = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            describe_usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--tree") == 0) {
+            tree = 1;
+        } else if (argv[i][0] == '-' || path) {
+            describe_usage(stderr);
+            return 2;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path) {
+        describe_usage(stderr);
+        return 2;
+    }
+    uint8_t *blob;
+    size_t len;
+    if (slurp(path, &blob, &len)) {
+        fprintf(stderr, "otter describe: cannot read '%s'\n", path);
+        return 1;
+    }
+    otter_error err = {0};
+    otter_learner *l;
+    otter_status st = otter_learner_decode(ctx, blob, len, &l, &err);
+    free(blob);
+    if (st != OTTER_OK) {
+        fprintf(stderr, "otter describe: %s: %s\n", path, err.message);
+        return 1;
+    }
+    if (!tree)
+        describe_json(l);
+    else if ((st = otter__write_dump(l, NULL, &err)) != OTTER_OK)
+        fprintf(stderr, "otter describe: %s: %s\n", path, err.message);
     otter_learner_destroy(l);
-    return 0;
+    return st == OTTER_OK ? 0 : 1;
 }

@@ -19,7 +19,8 @@ static const struct command commands[] = {
     {"gen", otter__cmd_gen, "write a synthetic stream (sea, hyperplane, agrawal, rbf, led, fraud)"},
     {"eval", otter__cmd_eval, "evaluate a learner prequentially (test, then train) on a stream"},
     {"list", otter__cmd_list, "list learner and generator types with their parameters"},
-    {"describe", otter__cmd_describe, "print the statistics of a saved model (--save FILE)"},
+    {"describe", otter__cmd_describe,
+     "print the statistics of a saved model (--save FILE), or its tree (--tree)"},
 };
 
 static void usage(FILE *out)
@@ -82,6 +83,23 @@ void otter__json_params(FILE *out, const char *text)
         text += n + (text[n] == '\n');
     }
     fputc('}', out);
+}
+
+otter_status otter__write_dump(const otter_learner *l, const char *path, otter_error *err)
+{
+    otter_buf buf = OTTER_BUF_INIT;
+    otter_status st = otter_learner_dump(l, &buf, err);
+    FILE *f = st != OTTER_OK ? NULL : path ? fopen(path, "w") : stdout;
+    if (st == OTTER_OK && !f)
+        st = otter_error_set(err, OTTER_IO, "cannot open '%s' for writing", path);
+    if (f) {
+        if (fwrite(buf.data, 1, buf.len, f) != buf.len || fflush(f) != 0)
+            st = otter_error_set(err, OTTER_IO, "cannot write '%s'", path ? path : "stdout");
+        if (path && fclose(f) != 0)
+            st = otter_error_set(err, OTTER_IO, "cannot write '%s'", path);
+    }
+    otter_buf_free(&buf);
+    return st;
 }
 
 int otter__parse_u64(const char *s, uint64_t *out)

@@ -756,6 +756,18 @@ static void hat_destroy(void *self)
     hat_free(self);
 }
 
+/* The text dump walks the main tree and, through this, each node's alternate. */
+static uint32_t hat_alt(const void *ud, uint32_t nid)
+{
+    return ((const hat_model *)ud)->hn[nid].alt;
+}
+
+static otter_status hat_dump(const void *self, otter_buf *out, otter_error *err)
+{
+    const hat_model *h = self;
+    return otter__ht_dump(h->t, h->root, hat_alt, h, out, err);
+}
+
 const otter_learner_type otter__learner_hat = {
     .abi = OTTER_LEARNER_ABI,
     .name = "hat",
@@ -776,4 +788,5 @@ const otter_learner_type otter__learner_hat = {
     .bytes = hat_bytes,
     .destroy = hat_destroy,
     .predict_learn = hat_predict_learn,
+    .dump = hat_dump,
 };

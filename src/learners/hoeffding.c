@@ -688,4 +688,5 @@ const otter_learner_type otter__learner_hoeffding = {
     .bytes = ht_bytes,
     .destroy = ht_destroy,
     .predict_learn = ht_predict_learn,
+    .dump = otter__ht_dump_method,
 };

@@ -236,4 +236,12 @@ size_t otter__ht_obs_bytes(const ht_model *m, const ht_leaf *leaf);
 /* Recounts n_active over all leaf slots (after decoding, when every slot is live). */
 void otter__ht_count_active(ht_model *m);
 
+/* Text dump (hoeffding_dump.c; format in its opening comment): appends the tree rooted
+ * at node `root` to out. alt (NULL: none) returns the root of a node's alternate
+ * subtree, or HT_NONE, given ud. dump_method is hoeffding's table entry (root 0). */
+typedef uint32_t (*ht_alt_fn)(const void *ud, uint32_t nid);
+otter_status otter__ht_dump(const ht_model *m, uint32_t root, ht_alt_fn alt, const void *ud,
+                            otter_buf *out, otter_error *err);
+otter_status otter__ht_dump_method(const void *self, otter_buf *out, otter_error *err);
+
 #endif

@@ -305,3 +305,28 @@ void otter_learner_describe(const otter_learner *l, const otter_kv_sink *sink)
     if (l->type->describe)
         l->type->describe(l->self, sink);
 }
+
+typedef otter_status (*dump_fn)(const void *self, otter_buf *out, otter_error *err);
+
+/* The type's dump method, read only from tables written for ABI 2 or later: a table
+ * compiled against an ABI-1 header ends at predict_learn, so reading further would
+ * run past it. */
+static dump_fn dump_method(const otter_learner_type *t)
+{
+    return t->abi >= 2 ? t->dump : NULL;
+}
+
+otter_status otter_learner_dump(const otter_learner *l, otter_buf *out, otter_error *err)
+{
+    if (!l || !out)
+        return otter_error_set(err, OTTER_INVALID, "learner and output buffer are required");
+    dump_fn dump = dump_method(l->type);
+    if (!dump)
+        return otter_error_set(err, OTTER_UNSUPPORTED, "learner type '%s' has no text dump",
+                               l->type->name);
+    size_t start = out->len;
+    otter_status st = dump(l->self, out, err);
+    if (st != OTTER_OK)
+        out->len = start;
+    return st;
+}

@@ -494,7 +494,8 @@ static otter_status svm_make(const otter_param_value *v, otter__lin **m, otter_e
                                                        lin_describe,                               \
                                                        lin_bytes,                                  \
                                                        lin_destroy,                                \
-                                                       lin_predict_learn};
+                                                       lin_predict_learn,                          \
+                                                       NULL /* dump: no text view */};
 
 DEFINE_LINEAR_TYPE(logreg, "logreg",
                    "logistic regression (binary, or softmax with classes > 2), hashed features",
