@@ -1,4 +1,4 @@
-/* The context: the registries of learner and generator types (and, later, bandits).
+/* The context: the registries of learner, bandit policy and generator types.
  *
  * Otter keeps no mutable global state. A program creates one context, which comes with
  * every built-in type registered, may register its own types, and passes it to the
@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "bandit.h"
 #include "gen.h"
 #include "learner.h"
 #include "status.h"
@@ -35,6 +36,14 @@ const otter_learner_type *otter_context_find_learner(const otter_context *ctx, c
 /* Enumerates registered learner types (registration order). */
 size_t otter_context_learner_count(const otter_context *ctx);
 const otter_learner_type *otter_context_learner_at(const otter_context *ctx, size_t i);
+
+/* The same for bandit policies (OTTER_INVALID also when a policy parameter has the
+ * name of a common bandit parameter). */
+otter_status otter_context_register_bandit(otter_context *ctx, const otter_bandit_type *type,
+                                           otter_error *err);
+const otter_bandit_type *otter_context_find_bandit(const otter_context *ctx, const char *name);
+size_t otter_context_bandit_count(const otter_context *ctx);
+const otter_bandit_type *otter_context_bandit_at(const otter_context *ctx, size_t i);
 
 /* The same for stream generators. */
 otter_status otter_context_register_gen(otter_context *ctx, const otter_gen_type *type,

@@ -2,6 +2,7 @@
 #ifndef OTTER_H
 #define OTTER_H
 
+#include "bandit.h"
 #include "buf.h"
 #include "context.h"
 #include "gen.h"

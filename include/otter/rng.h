@@ -32,6 +32,13 @@ uint64_t otter_rng_below(otter_rng *rng, uint64_t n);
 /* Standard normal deviate (Marsaglia polar method; stateless, two uniforms per try). */
 double otter_rng_normal(otter_rng *rng);
 
+/* Gamma(shape, 1) deviate, shape > 0 (Marsaglia and Tsang 2000; shape < 1 through
+ * Gamma(shape + 1) * U^(1/shape)). Returns NaN for shape <= 0 or not finite. */
+double otter_rng_gamma(otter_rng *rng, double shape);
+
+/* Beta(a, b) deviate from two gammas; a, b > 0 (NaN otherwise). */
+double otter_rng_beta(otter_rng *rng, double a, double b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,7 @@ extern "C" {
     X(UNSUPPORTED, "operation not supported", 501)                                                 \
     X(IO, "input/output error", 500)                                                               \
     X(STATE, "object is in the wrong state for this call", 409)                                    \
+    X(EXPIRED, "expired", 404)                                                                     \
     X(INTERNAL, "internal error", 500)
 
 typedef enum otter_status {

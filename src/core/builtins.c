@@ -2,12 +2,17 @@
  * algorithm and generator. */
 #include "builtins_int.h"
 
+#include "bandits/bandits_int.h"
 #include "gen/gen_int.h"
 #include "learners/learners_int.h"
 
 static const otter_learner_type *const learners[] = {
     &otter__learner_logreg,    &otter__learner_linreg, &otter__learner_svm,
     &otter__learner_hoeffding, &otter__learner_hat,
+};
+
+static const otter_bandit_type *const bandits[] = {
+    &otter__bandit_egreedy,
 };
 
 static const otter_gen_type *const gens[] = {
@@ -19,6 +24,11 @@ otter_status otter__register_builtins(otter_context *ctx, otter_error *err)
 {
     for (size_t i = 0; i < sizeof learners / sizeof *learners; i++) {
         otter_status st = otter_context_register_learner(ctx, learners[i], err);
+        if (st != OTTER_OK)
+            return st;
+    }
+    for (size_t i = 0; i < sizeof bandits / sizeof *bandits; i++) {
+        otter_status st = otter_context_register_bandit(ctx, bandits[i], err);
         if (st != OTTER_OK)
             return st;
     }

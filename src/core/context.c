@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bandits/bandits_int.h"
 #include "builtins_int.h"
 #include "otter/version.h"
 
@@ -13,6 +14,8 @@ struct otter_context {
     size_t n_learners, cap_learners;
     const otter_gen_type **gens;
     size_t n_gens, cap_gens;
+    const otter_bandit_type **bandits;
+    size_t n_bandits, cap_bandits;
 };
 
 otter_status otter_context_create(otter_context **out, otter_error *err)
@@ -35,6 +38,7 @@ void otter_context_destroy(otter_context *ctx)
         return;
     free(ctx->learners);
     free(ctx->gens);
+    free(ctx->bandits);
     free(ctx);
 }
 
@@ -130,4 +134,47 @@ const otter_gen_type *otter_context_gen_at(const otter_context *ctx, size_t i)
 const char *otter_version(void)
 {
     return OTTER_VERSION_STRING;
+}
+
+otter_status otter_context_register_bandit(otter_context *ctx, const otter_bandit_type *type,
+                                           otter_error *err)
+{
+    if (!type || !type->name || !type->create || !type->rank || !type->update || !type->encode ||
+        !type->decode || !type->destroy || !type->add_arm || !type->remove_arm || !type->arm_stats)
+        return otter_error_set(err, OTTER_INVALID, "bandit type table is incomplete");
+    if (type->abi > OTTER_BANDIT_ABI || type->abi < 1)
+        return otter_error_set(err, OTTER_VERSION,
+                               "bandit type '%s' has ABI %d; this library supports up to %d",
+                               type->name, type->abi, OTTER_BANDIT_ABI);
+    const otter_param_spec *common = otter__bandit_common_params();
+    for (size_t i = 0; i < type->n_params; i++)
+        for (size_t j = 0; j < otter__bandit_common_count(); j++)
+            if (strcmp(type->params[i].name, common[j].name) == 0)
+                return otter_error_set(err, OTTER_INVALID,
+                                       "bandit type '%s' redefines the common parameter '%s'",
+                                       type->name, common[j].name);
+    if (otter_context_find_bandit(ctx, type->name))
+        return otter_error_set(err, OTTER_EXISTS, "bandit type '%s' is already registered",
+                               type->name);
+    if (push_ptr((const void ***)&ctx->bandits, &ctx->n_bandits, &ctx->cap_bandits, type))
+        return otter_error_set(err, OTTER_NOMEM, "cannot grow bandit registry");
+    return OTTER_OK;
+}
+
+const otter_bandit_type *otter_context_find_bandit(const otter_context *ctx, const char *name)
+{
+    for (size_t i = 0; ctx && name && i < ctx->n_bandits; i++)
+        if (strcmp(ctx->bandits[i]->name, name) == 0)
+            return ctx->bandits[i];
+    return NULL;
+}
+
+size_t otter_context_bandit_count(const otter_context *ctx)
+{
+    return ctx->n_bandits;
+}
+
+const otter_bandit_type *otter_context_bandit_at(const otter_context *ctx, size_t i)
+{
+    return i < ctx->n_bandits ? ctx->bandits[i] : NULL;
 }

@@ -3,6 +3,7 @@
  * door (CLI flags, JSON bodies, JNI strings) shares one validator and one set of
  * error messages. */
 #include "otter/params.h"
+#include "params_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -332,6 +333,31 @@ otter_status otter_params_canonical(const otter_param_spec *specs, size_t n_spec
         otter_status st = otter_buf_append(out, line, (size_t)w, err);
         if (st != OTTER_OK)
             return st;
+    }
+    return OTTER_OK;
+}
+
+otter_status otter__params_parse_canonical(const char *text, size_t len, otter_params *p,
+                                           otter_error *err)
+{
+    char line[600];
+    size_t i = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && text[j] != '\n')
+            j++;
+        if (j - i >= sizeof line)
+            return otter_error_set(err, OTTER_CORRUPT, "state blob has an overlong parameter");
+        memcpy(line, text + i, j - i);
+        line[j - i] = '\0';
+        char *eq = strchr(line, '=');
+        if (!eq || memchr(line, '\0', j - i))
+            return otter_error_set(err, OTTER_CORRUPT, "state blob has a malformed parameter");
+        *eq = '\0';
+        otter_status st = otter_params_set(p, line, eq + 1, err);
+        if (st != OTTER_OK)
+            return st == OTTER_NOMEM ? st : OTTER_CORRUPT;
+        i = j + 1;
     }
     return OTTER_OK;
 }

@@ -66,3 +66,36 @@ double otter_rng_normal(otter_rng *rng)
     } while (s >= 1.0 || s == 0.0);
     return u * sqrt(-2.0 * log(s) / s);
 }
+
+double otter_rng_gamma(otter_rng *rng, double shape)
+{
+    if (!(shape > 0) || !isfinite(shape))
+        return NAN;
+    if (shape < 1.0) {
+        double u = otter_rng_uniform(rng);
+        return otter_rng_gamma(rng, shape + 1.0) * pow(u > 0 ? u : 0x1p-53, 1.0 / shape);
+    }
+    double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x, v;
+        do {
+            x = otter_rng_normal(rng);
+            v = 1.0 + c * x;
+        } while (v <= 0.0);
+        v = v * v * v;
+        double u = otter_rng_uniform(rng);
+        if (u < 1.0 - 0.0331 * x * x * x * x)
+            return d * v;
+        if (u > 0 && log(u) < 0.5 * x * x + d * (1.0 - v + log(v)))
+            return d * v;
+    }
+}
+
+double otter_rng_beta(otter_rng *rng, double a, double b)
+{
+    double x = otter_rng_gamma(rng, a), y = otter_rng_gamma(rng, b);
+    if (isnan(x) || isnan(y))
+        return NAN;
+    double s = x + y;
+    return s > 0 ? x / s : (a >= b ? 1.0 : 0.0); /* both underflowed: tiny shapes */
+}

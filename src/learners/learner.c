@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/codec_int.h"
+#include "core/params_int.h"
 #include "otter/context.h"
 #include "otter/learner.h"
 
@@ -176,31 +177,6 @@ otter_status otter_learner_encode(const otter_learner *l, otter_buf *out, otter_
     return st;
 }
 
-/* Parses canonical "k=v\n" text back into params. */
-static otter_status parse_canonical(const char *text, size_t len, otter_params *p, otter_error *err)
-{
-    char line[600];
-    size_t i = 0;
-    while (i < len) {
-        size_t j = i;
-        while (j < len && text[j] != '\n')
-            j++;
-        if (j - i >= sizeof line)
-            return otter_error_set(err, OTTER_CORRUPT, "state blob has an overlong parameter");
-        memcpy(line, text + i, j - i);
-        line[j - i] = '\0';
-        char *eq = strchr(line, '=');
-        if (!eq || memchr(line, '\0', j - i))
-            return otter_error_set(err, OTTER_CORRUPT, "state blob has a malformed parameter");
-        *eq = '\0';
-        otter_status st = otter_params_set(p, line, eq + 1, err);
-        if (st != OTTER_OK)
-            return st == OTTER_NOMEM ? st : OTTER_CORRUPT;
-        i = j + 1;
-    }
-    return OTTER_OK;
-}
-
 /* Resolves a blob's canonical parameter text. Only encode writes that text, so text that
  * does not parse or validate means the blob is corrupt (or from an incompatible build):
  * OTTER_CORRUPT carrying the validator's message, never the validator's OTTER_INVALID. */
@@ -211,7 +187,7 @@ static otter_status decode_params(const otter_learner_type *t, const otter__blob
     otter_params *params = NULL;
     otter_status st = otter_params_create(&params, &inner);
     if (st == OTTER_OK)
-        st = parse_canonical(b->params, b->params_len, params, &inner);
+        st = otter__params_parse_canonical(b->params, b->params_len, params, &inner);
     if (st == OTTER_OK)
         st = resolve(t, params, values, canon, &inner);
     otter_params_destroy(params);

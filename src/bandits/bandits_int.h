@@ -1,0 +1,15 @@
+/* Internal to the bandits: the built-in policy tables and the common parameters that
+ * bandit.c adds in front of every policy's own. */
+#ifndef OTTER_BANDITS_INT_H
+#define OTTER_BANDITS_INT_H
+
+#include <stddef.h>
+
+#include "otter/bandit.h"
+
+const otter_param_spec *otter__bandit_common_params(void);
+size_t otter__bandit_common_count(void);
+
+extern const otter_bandit_type otter__bandit_egreedy;
+
+#endif
