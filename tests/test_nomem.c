@@ -105,14 +105,59 @@ static otter_status scenario(otter_error *err)
     return st;
 }
 
-START_TEST(every_allocation_failure_is_reported)
+/* A bandit's life: create, rank (some deferred), reward, activate, expire, add an arm,
+ * encode, decode. */
+static otter_status bandit_scenario(otter_error *err)
+{
+    otter_context *ctx = NULL;
+    otter_params *p = NULL;
+    otter_bandit *b = NULL, *copy = NULL;
+    otter_buf blob = OTTER_BUF_INIT;
+    otter_decision d = OTTER_DECISION_INIT;
+    const char *arms[] = {"a", "b", "c"};
+    otter_status st = otter_context_create(&ctx, err);
+    if (st == OTTER_OK)
+        st = otter_params_create(&p, err);
+    if (st == OTTER_OK)
+        st = otter_params_parse(p, "epsilon=0.2,reward_wait=1,window=8", err);
+    if (st == OTTER_OK)
+        st = otter_bandit_create(ctx, "epsilon-greedy", p, arms, 3, &b, err);
+    for (int i = 0; i < 30 && st == OTTER_OK; i++) {
+        otter_rank_request rq = {0};
+        rq.now_ms = 1000 + 100 * i;
+        rq.defer = i % 5 == 0;
+        st = otter_bandit_rank(b, &rq, &d, err);
+        if (st == OTTER_OK && i % 5 == 0)
+            st = otter_bandit_activate(b, d.event_id, rq.now_ms, err);
+        if (st == OTTER_OK && i % 3)
+            st = otter_bandit_reward(b, d.event_id, i % 2, rq.now_ms, err);
+        if (st == OTTER_OK && i == 10)
+            st = otter_bandit_add_arm(b, "d", err);
+    }
+    if (st == OTTER_OK)
+        st = otter_bandit_expire(b, 3500, NULL, err);
+    if (st == OTTER_OK)
+        st = otter_bandit_encode(b, &blob, err);
+    if (st == OTTER_OK)
+        st = otter_bandit_decode(ctx, blob.data, blob.len, &copy, err);
+    otter_decision_free(&d);
+    otter_buf_free(&blob);
+    otter_bandit_destroy(copy);
+    otter_bandit_destroy(b);
+    otter_params_destroy(p);
+    otter_context_destroy(ctx);
+    return st;
+}
+
+/* Fails each allocation of fn's scenario in turn: every failure surfaces as NOMEM. */
+static void every_failure_surfaces(otter_status (*fn)(otter_error *), const char *what)
 {
     otter_error e = {0};
     fail_at = -1;
-    ck_assert_int_eq(scenario(&e), OTTER_OK); /* warm-up: one-time setup is not counted */
+    ck_assert_int_eq(fn(&e), OTTER_OK);
     alloc_calls = 0;
-    otter_status st0 = scenario(&e);
-    long total = alloc_calls; /* read before ck_assert, which allocates too */
+    otter_status st0 = fn(&e);
+    long total = alloc_calls;
     ck_assert_int_eq(st0, OTTER_OK);
     ck_assert_msg(total > 20, "only %ld allocations counted: is --wrap in effect?", total);
     long nomem = 0;
@@ -120,20 +165,31 @@ START_TEST(every_allocation_failure_is_reported)
         otter_error err = {0};
         fail_at = n;
         alloc_calls = 0;
-        otter_status st = scenario(&err);
+        otter_status st = fn(&err);
         if (st != OTTER_OK && st != OTTER_NOMEM)
-            ck_abort_msg("failing allocation %ld of %ld gave %s: %s", n, total,
+            ck_abort_msg("%s: failing allocation %ld of %ld gave %s: %s", what, n, total,
                          otter_status_name(st), err.message);
         if (st == OTTER_NOMEM && err.message[0] == '\0')
-            ck_abort_msg("failing allocation %ld: OTTER_NOMEM without a message", n);
+            ck_abort_msg("%s: failing allocation %ld: OTTER_NOMEM without a message", what, n);
         nomem += st == OTTER_NOMEM;
     }
     fail_at = -1;
-    printf("%ld allocations in the scenario, each failed once: %ld reported OTTER_NOMEM\n", total,
-           nomem);
+    printf("%s: %ld allocations, each failed once: %ld reported OTTER_NOMEM\n", what, total, nomem);
+    ck_assert_msg(nomem == total, "%s: only %ld of %ld failed allocations surfaced", what, nomem,
+                  total);
+}
+
+START_TEST(bandit_allocation_failures)
+{
+    every_failure_surfaces(bandit_scenario, "bandit");
+}
+END_TEST
+
+START_TEST(every_allocation_failure_is_reported)
+{
     /* Every allocation is on a path whose failure must surface: none is silently
      * absorbed (which would mean lost data or a half-built object). */
-    ck_assert_msg(nomem == total, "only %ld of %ld failed allocations surfaced", nomem, total);
+    every_failure_surfaces(scenario, "learner");
 }
 END_TEST
 
@@ -189,6 +245,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, every_allocation_failure_is_reported);
     tcase_add_test(tc, tree_dump_allocation_failures);
+    tcase_add_test(tc, bandit_allocation_failures);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
