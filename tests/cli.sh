@@ -127,7 +127,7 @@ EOF
 
 # ---------------------------------------------------------------- gen: every generator
 N=200
-for g in sea hyperplane agrawal rbf led fraud; do
+for g in sea hyperplane agrawal rbf led fraud friedman; do
     for f in csv jsonl vw libsvm; do
         run "gen_${g}_$f" gen "$g" -n $N --seed 11 --format $f
         out="$T/gen_${g}_$f.out"
@@ -181,6 +181,16 @@ expect_rc eval_sea 0 &&
          r['metrics']['rows'] == $N and r['metrics']['accuracy'] > 0.8 and \
          0 < r['metrics']['log_loss'] < 0.6 and r['rows_per_sec'] > 0 and \
          r['peak_model_bytes'] > 0"
+
+# A regression stream: real-valued labels, MAE and RMSE instead of accuracy.
+run gen_fried gen friedman -n $N --seed 5 -o "$T/fried.csv"
+expect_rc gen_fried 0
+run eval_fried eval --model linreg --no-progress "$T/fried.csv"
+expect_rc eval_fried 0 &&
+    json eval_fried "$T/eval_fried.out" \
+        "r['model'] == 'linreg' and r['rows'] == $N and 'accuracy' not in r['metrics'] and \
+         0 < r['metrics']['mae'] < r['metrics']['rmse'] < 4.0 and \
+         0 < r['rolling']['rmse'] < 4.0"
 
 # stdin and --limit
 "$OTTER" gen sea -n 300 --seed 5 | "$OTTER" eval --model logreg --limit 250 - \

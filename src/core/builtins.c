@@ -11,8 +11,8 @@ static const otter_learner_type *const learners[] = {
 };
 
 static const otter_gen_type *const gens[] = {
-    &otter__gen_sea, &otter__gen_hyperplane, &otter__gen_agrawal,
-    &otter__gen_rbf, &otter__gen_led,        &otter__gen_fraud,
+    &otter__gen_sea, &otter__gen_hyperplane, &otter__gen_agrawal,  &otter__gen_rbf,
+    &otter__gen_led, &otter__gen_fraud,      &otter__gen_friedman,
 };
 
 otter_status otter__register_builtins(otter_context *ctx, otter_error *err)
