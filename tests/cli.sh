@@ -103,7 +103,7 @@ expect_error gen_unknown && expect_in gen_unknown "$T/gen_unknown.err" nosuchgen
 run eval_nomodel eval "$T/none.csv"
 expect_rc eval_nomodel 2 && expect_in eval_nomodel "$T/eval_nomodel.err" --model
 run list list
-expect_rc list 0 && expect_in list "$T/list.out" logreg linreg svm sea noise
+expect_rc list 0 && expect_in list "$T/list.out" logreg linreg svm hoeffding-reg sea friedman noise
 
 # ---------------------------------------------------------------- gen: determinism
 run sea3a gen sea -n 1000 --seed 3
@@ -289,6 +289,19 @@ run describe2 describe "$T/m2.bin"
 expect_rc describe2 0 && json describe2 "$T/describe2.out" "r['updates'] == 2 * $N"
 run loadparam eval --load "$T/m.bin" --param lr=0.1 "$T/sea.csv"
 expect_rc loadparam 2
+
+# A regression tree: saved, described (its size and splits), loaded and trained further.
+run savetree eval --model hoeffding-reg --param grace_period=100 --save "$T/tree.bin" "$T/fried.csv"
+expect_rc savetree 0
+run describetree describe "$T/tree.bin"
+expect_rc describetree 0 &&
+    json describetree "$T/describetree.out" \
+        "r['type'] == 'hoeffding-reg' and r['updates'] == $N and r['nodes'] >= 3 and \
+         r['leaves'] >= 2 and r['split_attributes'] != '' and r['params']['grace_period'] == 100"
+run loadtree eval --load "$T/tree.bin" "$T/fried.csv"
+expect_rc loadtree 0 &&
+    json loadtree "$T/loadtree.out" \
+        "r['model'] == 'hoeffding-reg' and r['rows'] == $N and r['metrics']['rmse'] < 3.0"
 
 # One byte flipped in the middle of the saved model.
 python3 - "$T/m.bin" "$T/flipped.bin" <<'EOF'

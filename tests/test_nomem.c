@@ -1,8 +1,10 @@
 /* Allocation-failure ("chaos") test: every malloc/calloc/realloc made by the library is
  * counted through the linker's --wrap, and a whole scenario (context, params, learner,
  * instances, learning, encode/decode, a generator, metrics) is replayed failing the 1st,
- * 2nd, ... Nth allocation. Each run must end with OTTER_OK or OTTER_NOMEM from the call
- * that could not allocate, never a crash or another status; under ASan/LSan in CI any
+ * 2nd, ... Nth allocation. The scenario runs once with a linear model on the fraud
+ * stream and once with a Hoeffding tree regressor that splits (numeric and categorical
+ * attributes, leaf models) on the friedman stream. Each run must end with OTTER_OK or OTTER_NOMEM
+ * from the call that could not allocate, never a crash or another status; under ASan/LSan in CI any
  * leak on those error paths fails the run too. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,22 @@ void *__wrap_realloc(void *p, size_t n)
     return should_fail() ? NULL : __real_realloc(p, n);
 }
 
+/* One scenario: learner type and parameters, generator, and whether rows also get a
+ * categorical feature. */
+typedef struct spec {
+    const char *learner, *params, *gen;
+    otter_task task;
+    int add_cat;
+} spec;
+
+static const spec specs[] = {
+    {"logreg", "bits=8,optimizer=ftrl,l1=0.1", "fraud", OTTER_TASK_BINARY, 0},
+    /* tau=1 makes every leaf split at each grace period when any split reduces the
+     * spread, so 40 rows grow a tree */
+    {"hoeffding-reg", "grace_period=8,tau=1,min_branch_weight=1,bins=4", "friedman",
+     OTTER_TASK_REGRESSION, 1},
+};
+
 struct world {
     otter_context *ctx;
     otter_params *params;
@@ -60,7 +78,7 @@ static void world_free(struct world *w)
 }
 
 /* Learns from generated rows and scores them into the metrics. */
-static otter_status stream(struct world *w, otter_error *err)
+static otter_status stream(struct world *w, const spec *sp, otter_error *err)
 {
     otter_status st = OTTER_OK;
     for (int i = 0; i < 40 && st == OTTER_OK; i++) {
@@ -69,6 +87,8 @@ static otter_status stream(struct world *w, otter_error *err)
         st = otter_gen_next(w->gen, w->inst, &row, err);
         if (st == OTTER_OK)
             st = otter_instance_num(w->inst, "extra", "n", i, err);
+        if (st == OTTER_OK && sp->add_cat)
+            st = otter_instance_cat(w->inst, NULL, "c", i % 3 ? "a" : (i % 2 ? "b" : "c"), err);
         if (st == OTTER_OK)
             st = otter_learner_predict_learn(w->model, w->inst, row.label, 1.0, &pred, err);
         if (st == OTTER_OK)
@@ -77,25 +97,25 @@ static otter_status stream(struct world *w, otter_error *err)
     return st;
 }
 
-static otter_status scenario(otter_error *err)
+static otter_status scenario(const spec *sp, otter_error *err)
 {
     struct world w = {0};
     otter_status st = otter_context_create(&w.ctx, err);
     if (st == OTTER_OK)
         st = otter_params_create(&w.params, err);
     if (st == OTTER_OK)
-        st = otter_params_parse(w.params, "bits=8,optimizer=ftrl,l1=0.1", err);
+        st = otter_params_parse(w.params, sp->params, err);
     if (st == OTTER_OK)
-        st = otter_learner_create(w.ctx, "logreg", w.params, &w.model, err);
+        st = otter_learner_create(w.ctx, sp->learner, w.params, &w.model, err);
     if (st == OTTER_OK)
         st = otter_instance_create(&w.inst, err);
     if (st == OTTER_OK)
-        st = otter_gen_create(w.ctx, "fraud", NULL, 3, &w.gen, err);
-    otter_metrics_options mo = {OTTER_TASK_BINARY, 2, 16, 0.5};
+        st = otter_gen_create(w.ctx, sp->gen, NULL, 3, &w.gen, err);
+    otter_metrics_options mo = {sp->task, 2, 16, 0.5};
     if (st == OTTER_OK)
         st = otter_metrics_create(&mo, &w.metrics, err);
     if (st == OTTER_OK)
-        st = stream(&w, err);
+        st = stream(&w, sp, err);
     if (st == OTTER_OK)
         st = otter_learner_encode(w.model, &w.blob, err);
     if (st == OTTER_OK)
@@ -106,11 +126,12 @@ static otter_status scenario(otter_error *err)
 
 START_TEST(every_allocation_failure_is_reported)
 {
+    const spec *sp = &specs[_i];
     otter_error e = {0};
     fail_at = -1;
-    ck_assert_int_eq(scenario(&e), OTTER_OK); /* warm-up: one-time setup is not counted */
+    ck_assert_int_eq(scenario(sp, &e), OTTER_OK); /* warm-up: one-time setup is not counted */
     alloc_calls = 0;
-    otter_status st0 = scenario(&e);
+    otter_status st0 = scenario(sp, &e);
     long total = alloc_calls; /* read before ck_assert, which allocates too */
     ck_assert_int_eq(st0, OTTER_OK);
     ck_assert_msg(total > 20, "only %ld allocations counted: is --wrap in effect?", total);
@@ -119,17 +140,17 @@ START_TEST(every_allocation_failure_is_reported)
         otter_error err = {0};
         fail_at = n;
         alloc_calls = 0;
-        otter_status st = scenario(&err);
+        otter_status st = scenario(sp, &err);
         if (st != OTTER_OK && st != OTTER_NOMEM)
-            ck_abort_msg("failing allocation %ld of %ld gave %s: %s", n, total,
+            ck_abort_msg("%s: failing allocation %ld of %ld gave %s: %s", sp->learner, n, total,
                          otter_status_name(st), err.message);
         if (st == OTTER_NOMEM && err.message[0] == '\0')
             ck_abort_msg("failing allocation %ld: OTTER_NOMEM without a message", n);
         nomem += st == OTTER_NOMEM;
     }
     fail_at = -1;
-    printf("%ld allocations in the scenario, each failed once: %ld reported OTTER_NOMEM\n", total,
-           nomem);
+    printf("%s: %ld allocations in the scenario, each failed once: %ld reported OTTER_NOMEM\n",
+           sp->learner, total, nomem);
     /* Every allocation is on a path whose failure must surface: none is silently
      * absorbed (which would mean lost data or a half-built object). */
     ck_assert_msg(nomem == total, "only %ld of %ld failed allocations surfaced", nomem, total);
@@ -141,7 +162,8 @@ int main(void)
     Suite *s = suite_create("nomem");
     TCase *tc = tcase_create("allocation failures");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, every_allocation_failure_is_reported);
+    tcase_add_loop_test(tc, every_allocation_failure_is_reported, 0,
+                        (int)(sizeof specs / sizeof *specs));
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

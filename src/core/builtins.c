@@ -7,7 +7,7 @@
 
 static const otter_learner_type *const learners[] = {
     &otter__learner_logreg,    &otter__learner_linreg, &otter__learner_svm,
-    &otter__learner_hoeffding, &otter__learner_hat,
+    &otter__learner_hoeffding, &otter__learner_hat,    &otter__learner_hoeffding_reg,
 };
 
 static const otter_gen_type *const gens[] = {
