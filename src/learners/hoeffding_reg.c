@@ -434,12 +434,14 @@ static void learn_scales(hr_model *m, const otter_instance *inst, double y, doub
     otter__hr_target_rescale(m);
 }
 
-/* The leaf's bin centres are searched for every numeric feature of the row: asking for
- * them all now lets their cache misses overlap instead of queueing one after another
- * (a tree's leaves rarely stay in cache). */
-static void prefetch_observers(const hr_leaf *l)
+/* A row's leaf is rarely in cache (rows go to any of many leaves). Its model and the
+ * bin centres of every numeric observer are read next: asking for them all at once lets
+ * their cache misses overlap instead of queueing one after another. */
+static void prefetch_leaf(const hr_leaf *l)
 {
 #if defined(__GNUC__)
+    for (uint32_t i = 0; i < l->n_w; i += 8)
+        __builtin_prefetch(l->w + i);
     for (uint32_t a = 0; a < l->n_obs; a++) {
         const hr_obs *o = &l->obs[a];
         if (!o->x)
@@ -460,7 +462,7 @@ static otter_status hr_update(hr_model *m, const otter_instance *inst, double y,
         return st;
     uint32_t nid = sort_row(m, inst);
     hr_leaf *l = &m->leaves[m->nodes[nid].leaf];
-    prefetch_observers(l);
+    prefetch_leaf(l);
     if ((st = lookup_row(m, inst, err)) != OTTER_OK)
         return st;
     double pm = mean_pred(l), pmod = m->leaf_pred != HR_MEAN ? model_resolved(m, l, inst) : 0.0;
@@ -476,10 +478,7 @@ static otter_status hr_update(hr_model *m, const otter_instance *inst, double y,
         model_learn(m, l, inst, y, w, pmod);
     otter__hr_stats_add(&l->y, y, w);
     if (l->obs)
-        for (size_t i = 0; i < inst->n_feats; i++)
-            if (m->row[i].attr < HT_SKIP)
-                otter__hr_obs_update(m, l, m->row[i].attr, m->row[i].val, inst->feats[i].value, y,
-                                     w);
+        otter__hr_obs_learn_row(m, l, inst, y, w);
     if (m->leaf_pred != HR_MEAN)
         learn_scales(m, inst, y, w);
     l->seen += w;

@@ -123,8 +123,10 @@ void otter__hr_stats_merge(hr_stats *into, const hr_stats *other);
 
 /* Makes the observer of (attr, value) exist at the leaf. 0 on NOMEM. */
 int otter__hr_obs_ensure(hr_model *m, hr_leaf *leaf, uint32_t attr, uint32_t value);
-void otter__hr_obs_update(const hr_model *m, hr_leaf *leaf, uint32_t attr, uint32_t value, double x,
-                          double y, double w);
+/* The leaf's observers learn the resolved row (m->row; uses its numeric entries' val
+ * as scratch). */
+void otter__hr_obs_learn_row(const hr_model *m, hr_leaf *leaf, const otter_instance *inst, double y,
+                             double w);
 void otter__hr_obs_free(hr_model *m, hr_leaf *leaf);
 /* The numeric threshold between bin centres a < b: a point in [a, b). */
 static inline double otter__hr_mid(double a, double b)

@@ -145,18 +145,9 @@ static uint32_t frozen_bin(const hr_obs *o, double x)
     return lo;
 }
 
-void otter__hr_obs_update(const hr_model *m, hr_leaf *leaf, uint32_t attr, uint32_t value, double x,
-                          double y, double w)
+/* A numeric value while the observer is not full: its own bin, inserted if new. */
+static void open_update(hr_obs *o, double x, double y, double w)
 {
-    hr_obs *o = &leaf->obs[attr];
-    if (m->names->attrs[attr].kind == HT_CAT) {
-        otter__hr_stats_add(&o->s[value], y, w);
-        return;
-    }
-    if (o->n == o->cap) {
-        otter__hr_stats_add(&o->s[frozen_bin(o, x)], y, w);
-        return;
-    }
     uint32_t lo = 0, hi = o->n; /* first centre >= x */
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -173,6 +164,41 @@ void otter__hr_obs_update(const hr_model *m, hr_leaf *leaf, uint32_t attr, uint3
         o->n++;
     }
     otter__hr_stats_add(&o->s[lo], y, w);
+}
+
+/* Prefetching the statistics a row will update (GCC and Clang). */
+#if defined(__GNUC__)
+#define HR_PREFETCH(p) __builtin_prefetch(p, 1)
+#else
+#define HR_PREFETCH(p) ((void)(p))
+#endif
+
+void otter__hr_obs_learn_row(const hr_model *m, hr_leaf *leaf, const otter_instance *inst, double y,
+                             double w)
+{
+    /* First find every frozen bin the row falls in and ask for its statistics, so the
+     * cache misses of a cold leaf overlap; then update. Only full observers are located
+     * ahead: their centres never move, so a name repeated in the row cannot shift the
+     * bins between the two passes. */
+    for (size_t i = 0; i < inst->n_feats; i++) {
+        uint32_t a = m->row[i].attr;
+        if (a >= HT_SKIP || inst->feats[i].cat_off >= 0)
+            continue;
+        hr_obs *o = &leaf->obs[a];
+        m->row[i].val = o->n == o->cap ? frozen_bin(o, inst->feats[i].value) : HT_NONE;
+        if (m->row[i].val != HT_NONE)
+            HR_PREFETCH(&o->s[m->row[i].val]);
+    }
+    for (size_t i = 0; i < inst->n_feats; i++) {
+        uint32_t a = m->row[i].attr, v = m->row[i].val;
+        if (a >= HT_SKIP)
+            continue;
+        hr_obs *o = &leaf->obs[a];
+        if (inst->feats[i].cat_off < 0 && v == HT_NONE)
+            open_update(o, inst->feats[i].value, y, w);
+        else
+            otter__hr_stats_add(&o->s[v], y, w);
+    }
 }
 
 void otter__hr_obs_free(hr_model *m, hr_leaf *leaf)
