@@ -4,6 +4,9 @@
 #       linear learners (bench/linear.py): Otter logreg vs VW, scikit-learn, River
 #   bash bench/run.sh trees [--rows N] [--river-rows N] [--moa-rows N] [--quick] [--repeat N] [--no-moa]
 #       tree learners (bench/trees.py): Otter hoeffding (and hat) vs MOA via capymoa, River
+#   bash bench/run.sh trees-reg [--rows N] [--river-rows N] [--moa-rows N] [--quick] [--repeat N] [--no-moa]
+#       regression trees (bench/trees_reg.py): Otter hoeffding-reg vs MOA's FIMT-DD via
+#       capymoa, River's HoeffdingTreeRegressor, on the friedman stream
 # Sets up bench/.venv (pinned peers; for trees also bench/.venv-moa with
 # capymoa), builds otter if needed, then runs the script with the venv's
 # python, passing the remaining arguments through.
@@ -15,6 +18,10 @@ root="$(dirname "$here")"
 script=linear.py
 if [[ "${1:-}" == "trees" ]]; then
     script=trees.py
+    shift
+    bash "$here/setup.sh" moa
+elif [[ "${1:-}" == "trees-reg" ]]; then
+    script=trees_reg.py
     shift
     bash "$here/setup.sh" moa
 elif [[ "${1:-}" == "linear" ]]; then

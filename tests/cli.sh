@@ -106,7 +106,7 @@ expect_error gen_unknown && expect_in gen_unknown "$T/gen_unknown.err" nosuchgen
 run eval_nomodel eval "$T/none.csv"
 expect_rc eval_nomodel 2 && expect_in eval_nomodel "$T/eval_nomodel.err" --model
 run list list
-expect_rc list 0 && expect_in list "$T/list.out" logreg linreg svm sea noise
+expect_rc list 0 && expect_in list "$T/list.out" logreg linreg svm hoeffding-reg sea friedman noise
 
 # ---------------------------------------------------------------- gen: determinism
 run sea3a gen sea -n 1000 --seed 3
@@ -130,7 +130,7 @@ EOF
 
 # ---------------------------------------------------------------- gen: every generator
 N=200
-for g in sea hyperplane agrawal rbf led fraud; do
+for g in sea hyperplane agrawal rbf led fraud friedman; do
     for f in csv jsonl vw libsvm; do
         run "gen_${g}_$f" gen "$g" -n $N --seed 11 --format $f
         out="$T/gen_${g}_$f.out"
@@ -184,6 +184,16 @@ expect_rc eval_sea 0 &&
          r['metrics']['rows'] == $N and r['metrics']['accuracy'] > 0.8 and \
          0 < r['metrics']['log_loss'] < 0.6 and r['rows_per_sec'] > 0 and \
          r['peak_model_bytes'] > 0"
+
+# A regression stream: real-valued labels, MAE and RMSE instead of accuracy.
+run gen_fried gen friedman -n $N --seed 5 -o "$T/fried.csv"
+expect_rc gen_fried 0
+run eval_fried eval --model linreg --no-progress "$T/fried.csv"
+expect_rc eval_fried 0 &&
+    json eval_fried "$T/eval_fried.out" \
+        "r['model'] == 'linreg' and r['rows'] == $N and 'accuracy' not in r['metrics'] and \
+         0 < r['metrics']['mae'] < r['metrics']['rmse'] < 4.0 and \
+         0 < r['rolling']['rmse'] < 4.0"
 
 # stdin and --limit
 "$OTTER" gen sea -n 300 --seed 5 | "$OTTER" eval --model logreg --limit 250 - \
@@ -282,6 +292,19 @@ run describe2 describe "$T/m2.bin"
 expect_rc describe2 0 && json describe2 "$T/describe2.out" "r['updates'] == 2 * $N"
 run loadparam eval --load "$T/m.bin" --param lr=0.1 "$T/sea.csv"
 expect_rc loadparam 2
+
+# A regression tree: saved, described (its size and splits), loaded and trained further.
+run savetree eval --model hoeffding-reg --param grace_period=100 --save "$T/tree.bin" "$T/fried.csv"
+expect_rc savetree 0
+run describetree describe "$T/tree.bin"
+expect_rc describetree 0 &&
+    json describetree "$T/describetree.out" \
+        "r['type'] == 'hoeffding-reg' and r['updates'] == $N and r['nodes'] >= 3 and \
+         r['leaves'] >= 2 and r['split_attributes'] != '' and r['params']['grace_period'] == 100"
+run loadtree eval --load "$T/tree.bin" "$T/fried.csv"
+expect_rc loadtree 0 &&
+    json loadtree "$T/loadtree.out" \
+        "r['model'] == 'hoeffding-reg' and r['rows'] == $N and r['metrics']['rmse'] < 3.0"
 
 # One byte flipped in the middle of the saved model.
 python3 - "$T/m.bin" "$T/flipped.bin" <<'EOF'

@@ -3,7 +3,8 @@
  * Checked: determinism by seed, a fixed schema (also across instances), value ranges,
  * the label rules (SEA thresholds, Agrawal function 1, the LED digits), class rates,
  * drift (SEA's drift_at, hyperplane weights, RBF centroids, the fraud pattern), the
- * fraud generator's rate, label delays and learnability, and rejected parameters.
+ * fraud generator's rate, label delays and learnability, Friedman #1's target, noise and
+ * recurring drift, and rejected parameters.
  */
 #include <check.h>
 #include <math.h>
@@ -41,11 +42,13 @@
 
 /* ---- helpers ---- */
 
+#define M_PI_VALUE 3.14159265358979323846
+
 #define MAX_FEATURES 32
 
 static const otter_gen_type *const all_types[] = {
-    &otter__gen_sea, &otter__gen_hyperplane, &otter__gen_agrawal,
-    &otter__gen_rbf, &otter__gen_led,        &otter__gen_fraud,
+    &otter__gen_sea, &otter__gen_hyperplane, &otter__gen_agrawal,  &otter__gen_rbf,
+    &otter__gen_led, &otter__gen_fraud,      &otter__gen_friedman,
 };
 #define N_TYPES (sizeof all_types / sizeof *all_types)
 
@@ -268,6 +271,10 @@ START_TEST(test_fixed_schema_and_instance_switch)
         for (size_t i = 0; i < sa.n; i++)
             EXPECT_STR_EQ(sa.names[i], first.names[i]);
         double y = sa.label;
+        if (task == OTTER_TASK_REGRESSION) {
+            EXPECT(isfinite(y) && nc == 0);
+            continue;
+        }
         EXPECT(y == floor(y) && y >= 0 && y < (double)nc);
         if (task == OTTER_TASK_BINARY)
             EXPECT(y == 0 || y == 1);
@@ -318,6 +325,11 @@ START_TEST(test_bad_params_rejected)
         {&otter__gen_fraud, "cards=5"},
         {&otter__gen_fraud, "fraud_rate=0.9"},
         {&otter__gen_fraud, "merchants=abc"},
+        {&otter__gen_friedman, "noise=-1"},
+        {&otter__gen_friedman, "noise=inf"},
+        {&otter__gen_friedman, "drift_at=5:3"},
+        {&otter__gen_friedman, "drift_at=soon"},
+        {&otter__gen_friedman, "seed=3"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         gen g;
@@ -977,6 +989,124 @@ START_TEST(test_fraud_drift_keeps_stream_until_change)
 }
 END_TEST
 
+/* ---- friedman ---- */
+
+/* Friedman #1 written out independently of the generator. */
+static double friedman1(const double *x)
+{
+    return 10.0 * sin(M_PI_VALUE * x[0] * x[1]) + 20.0 * (x[2] - 0.5) * (x[2] - 0.5) + 10.0 * x[3] +
+           5.0 * x[4];
+}
+
+/* The permuted concept after a drift (Ikonomovska et al. 2011, global recurring). */
+static double friedman1_swapped(const double *x)
+{
+    return 10.0 * sin(M_PI_VALUE * x[3] * x[5]) + 20.0 * (x[1] - 0.5) * (x[1] - 0.5) + 10.0 * x[0] +
+           5.0 * x[2];
+}
+
+static void friedman_x(const gen *g, double *x)
+{
+    EXPECT_INT_EQ(otter_instance_size(g->inst), 10);
+    for (size_t i = 0; i < 10; i++)
+        x[i] = num(g, i);
+}
+
+START_TEST(test_friedman_target_and_ranges)
+{
+    /* Known values of the formula itself: at x = 0.5 everywhere 10 sin(pi / 4) + 0 + 5 +
+     * 2.5; at x0 = x1 = 1, x2 = 0, x3 = x4 = 0: 10 sin(pi) + 20 * 0.25 = 5. */
+    const double half[10] = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+    const double corner[10] = {1, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+    ck_assert_double_eq_tol(friedman1(half), 5.0 * sqrt(2.0) + 7.5, 1e-12);
+    ck_assert_double_eq_tol(friedman1(corner), 5.0, 1e-12);
+
+    gen g;
+    open_gen(&g, &otter__gen_friedman, "noise=0", 5);
+    EXPECT_INT_EQ(g.type->task(g.self), OTTER_TASK_REGRESSION);
+    EXPECT_INT_EQ(g.type->n_classes(g.self), 0);
+    double lo = INFINITY, hi = -INFINITY, sum[10] = {0};
+    for (int r = 0; r < 20000; r++) {
+        double x[10];
+        next_row(&g);
+        friedman_x(&g, x);
+        EXPECT_STR_EQ(feat(&g, 0).name, "x0");
+        EXPECT_STR_EQ(feat(&g, 9).name, "x9");
+        for (size_t i = 0; i < 10; i++) {
+            EXPECT(x[i] >= 0.0 && x[i] < 1.0);
+            sum[i] += x[i];
+        }
+        /* Same operations in the same order: exactly equal, not just close. */
+        EXPECT(g.row.label == friedman1(x));
+        lo = g.row.label < lo ? g.row.label : lo;
+        hi = g.row.label > hi ? g.row.label : hi;
+    }
+    for (size_t i = 0; i < 10; i++)
+        ck_assert_double_eq_tol(sum[i] / 20000.0, 0.5, 0.01);
+    /* The noiseless target lies in [0, 30]; uniform inputs get close to both ends. */
+    ck_assert_double_ge(lo, 0.0);
+    ck_assert_double_le(hi, 30.0);
+    ck_assert_double_le(lo, 3.0);
+    ck_assert_double_ge(hi, 24.0);
+    close_gen(&g);
+}
+END_TEST
+
+/* The noise is N(0, noise^2) and does not change the attributes of a seed. */
+START_TEST(test_friedman_noise)
+{
+    const double levels[] = {1.0, 2.5};
+    for (size_t l = 0; l < 2; l++) {
+        char text[32];
+        snprintf(text, sizeof text, "noise=%g", levels[l]);
+        gen g, clean;
+        open_gen(&g, &otter__gen_friedman, text, 6);
+        open_gen(&clean, &otter__gen_friedman, "noise=0", 6);
+        double s1 = 0, s2 = 0;
+        const int n = 50000;
+        for (int r = 0; r < n; r++) {
+            double x[10], xc[10];
+            next_row(&g);
+            next_row(&clean);
+            friedman_x(&g, x);
+            friedman_x(&clean, xc);
+            EXPECT(memcmp(x, xc, sizeof x) == 0);
+            double e = g.row.label - clean.row.label;
+            s1 += e;
+            s2 += e * e;
+        }
+        double mean = s1 / n, sd = sqrt(s2 / n - mean * mean);
+        ck_assert_double_eq_tol(mean, 0.0, 0.03 * levels[l]);
+        ck_assert_double_eq_tol(sd, levels[l], 0.02 * levels[l]);
+        close_gen(&g);
+        close_gen(&clean);
+    }
+}
+END_TEST
+
+START_TEST(test_friedman_recurring_drift)
+{
+    gen g;
+    otter_error err = {0};
+    EXPECT_INT_EQ(try_open2(&g, &otter__gen_friedman, "noise=0", "drift_at", "1000,2500", 7, &err),
+                  OTTER_OK);
+    int differ = 0;
+    for (int r = 0; r < 4000; r++) {
+        double x[10];
+        next_row(&g);
+        friedman_x(&g, x);
+        int swapped = r >= 1000 && r < 2500;
+        double want = swapped ? friedman1_swapped(x) : friedman1(x);
+        if (g.row.label != want)
+            ck_abort_msg("row %d: label %.17g, want %.17g (%s concept)", r, g.row.label, want,
+                         swapped ? "permuted" : "original");
+        differ += swapped && fabs(friedman1(x) - want) > 1.0;
+    }
+    ck_assert_int_ge(differ, 750); /* the change is visible on most drifted rows */
+    close_gen(&g);
+}
+END_TEST
+
 /* ---- through the context and the generic layer ---- */
 
 START_TEST(test_registered_in_context)
@@ -1044,6 +1174,9 @@ static Suite *gen_suite(void)
     tcase_add_test(concepts, test_rbf_drift_moves_centroids);
     tcase_add_test(concepts, test_led_noiseless_digits);
     tcase_add_test(concepts, test_led_noise_and_no_irrelevant);
+    tcase_add_test(concepts, test_friedman_target_and_ranges);
+    tcase_add_test(concepts, test_friedman_noise);
+    tcase_add_test(concepts, test_friedman_recurring_drift);
     suite_add_tcase(s, concepts);
 
     TCase *fraud = tcase_create("fraud");

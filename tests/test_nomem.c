@@ -1,10 +1,12 @@
 /* Allocation-failure ("chaos") test: every malloc/calloc/realloc made by the library is
  * counted through the linker's --wrap, and a whole scenario (context, params, learner,
  * instances, learning, encode/decode, a generator, metrics) is replayed failing the 1st,
- * 2nd, ... Nth allocation. Each run must end with OTTER_OK or OTTER_NOMEM from the call
- * that could not allocate, never a crash or another status; under ASan/LSan in CI any
- * leak on those error paths fails the run too. The tree dump's allocations are failed
- * the same way. */
+ * 2nd, ... Nth allocation. The learner scenario runs with a linear model on the fraud
+ * stream and with a Hoeffding tree regressor that splits (numeric and categorical
+ * attributes, leaf models) on friedman; a bandit's life is a scenario of its own. Each
+ * run must end with OTTER_OK or OTTER_NOMEM from the call that could not allocate, never
+ * a crash or another status; under ASan/LSan in CI any leak on those error paths fails
+ * the run too. The tree dump's allocations are failed the same way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,22 @@ void *__wrap_realloc(void *p, size_t n)
     return should_fail() ? NULL : __real_realloc(p, n);
 }
 
+/* One learner scenario: learner type and parameters, generator, and whether rows also
+ * get a categorical feature. */
+typedef struct spec {
+    const char *learner, *params, *gen;
+    otter_task task;
+    int add_cat;
+} spec;
+
+static const spec specs[] = {
+    {"logreg", "bits=8,optimizer=ftrl,l1=0.1", "fraud", OTTER_TASK_BINARY, 0},
+    /* tau=1 makes every leaf split at each grace period when any split reduces the
+     * spread, so 40 rows grow a tree */
+    {"hoeffding-reg", "grace_period=8,tau=1,min_branch_weight=1,bins=4", "friedman",
+     OTTER_TASK_REGRESSION, 1},
+};
+
 struct world {
     otter_context *ctx;
     otter_params *params;
@@ -61,7 +79,7 @@ static void world_free(struct world *w)
 }
 
 /* Learns from generated rows and scores them into the metrics. */
-static otter_status stream(struct world *w, otter_error *err)
+static otter_status stream(struct world *w, const spec *sp, otter_error *err)
 {
     otter_status st = OTTER_OK;
     for (int i = 0; i < 40 && st == OTTER_OK; i++) {
@@ -70,6 +88,8 @@ static otter_status stream(struct world *w, otter_error *err)
         st = otter_gen_next(w->gen, w->inst, &row, err);
         if (st == OTTER_OK)
             st = otter_instance_num(w->inst, "extra", "n", i, err);
+        if (st == OTTER_OK && sp->add_cat)
+            st = otter_instance_cat(w->inst, NULL, "c", i % 3 ? "a" : (i % 2 ? "b" : "c"), err);
         if (st == OTTER_OK)
             st = otter_learner_predict_learn(w->model, w->inst, row.label, 1.0, &pred, err);
         if (st == OTTER_OK)
@@ -78,25 +98,26 @@ static otter_status stream(struct world *w, otter_error *err)
     return st;
 }
 
-static otter_status scenario(otter_error *err)
+static otter_status scenario(const void *ud, otter_error *err)
 {
+    const spec *sp = ud;
     struct world w = {0};
     otter_status st = otter_context_create(&w.ctx, err);
     if (st == OTTER_OK)
         st = otter_params_create(&w.params, err);
     if (st == OTTER_OK)
-        st = otter_params_parse(w.params, "bits=8,optimizer=ftrl,l1=0.1", err);
+        st = otter_params_parse(w.params, sp->params, err);
     if (st == OTTER_OK)
-        st = otter_learner_create(w.ctx, "logreg", w.params, &w.model, err);
+        st = otter_learner_create(w.ctx, sp->learner, w.params, &w.model, err);
     if (st == OTTER_OK)
         st = otter_instance_create(&w.inst, err);
     if (st == OTTER_OK)
-        st = otter_gen_create(w.ctx, "fraud", NULL, 3, &w.gen, err);
-    otter_metrics_options mo = {OTTER_TASK_BINARY, 2, 16, 0.5};
+        st = otter_gen_create(w.ctx, sp->gen, NULL, 3, &w.gen, err);
+    otter_metrics_options mo = {sp->task, 2, 16, 0.5};
     if (st == OTTER_OK)
         st = otter_metrics_create(&mo, &w.metrics, err);
     if (st == OTTER_OK)
-        st = stream(&w, err);
+        st = stream(&w, sp, err);
     if (st == OTTER_OK)
         st = otter_learner_encode(w.model, &w.blob, err);
     if (st == OTTER_OK)
@@ -107,8 +128,9 @@ static otter_status scenario(otter_error *err)
 
 /* A bandit's life: create, rank (some deferred), reward, activate, expire, add an arm,
  * encode, decode. */
-static otter_status bandit_scenario(otter_error *err)
+static otter_status bandit_scenario(const void *ud, otter_error *err)
 {
+    (void)ud;
     otter_context *ctx = NULL;
     otter_params *p = NULL;
     otter_bandit *b = NULL, *copy = NULL;
@@ -150,13 +172,14 @@ static otter_status bandit_scenario(otter_error *err)
 }
 
 /* Fails each allocation of fn's scenario in turn: every failure surfaces as NOMEM. */
-static void every_failure_surfaces(otter_status (*fn)(otter_error *), const char *what)
+static void every_failure_surfaces(otter_status (*fn)(const void *, otter_error *), const void *ud,
+                                   const char *what)
 {
     otter_error e = {0};
     fail_at = -1;
-    ck_assert_int_eq(fn(&e), OTTER_OK);
+    ck_assert_int_eq(fn(ud, &e), OTTER_OK);
     alloc_calls = 0;
-    otter_status st0 = fn(&e);
+    otter_status st0 = fn(ud, &e);
     long total = alloc_calls;
     ck_assert_int_eq(st0, OTTER_OK);
     ck_assert_msg(total > 20, "only %ld allocations counted: is --wrap in effect?", total);
@@ -165,7 +188,7 @@ static void every_failure_surfaces(otter_status (*fn)(otter_error *), const char
         otter_error err = {0};
         fail_at = n;
         alloc_calls = 0;
-        otter_status st = fn(&err);
+        otter_status st = fn(ud, &err);
         if (st != OTTER_OK && st != OTTER_NOMEM)
             ck_abort_msg("%s: failing allocation %ld of %ld gave %s: %s", what, n, total,
                          otter_status_name(st), err.message);
@@ -181,7 +204,7 @@ static void every_failure_surfaces(otter_status (*fn)(otter_error *), const char
 
 START_TEST(bandit_allocation_failures)
 {
-    every_failure_surfaces(bandit_scenario, "bandit");
+    every_failure_surfaces(bandit_scenario, NULL, "bandit");
 }
 END_TEST
 
@@ -189,7 +212,7 @@ START_TEST(every_allocation_failure_is_reported)
 {
     /* Every allocation is on a path whose failure must surface: none is silently
      * absorbed (which would mean lost data or a half-built object). */
-    every_failure_surfaces(scenario, "learner");
+    every_failure_surfaces(scenario, &specs[_i], specs[_i].learner);
 }
 END_TEST
 
@@ -243,7 +266,8 @@ int main(void)
     Suite *s = suite_create("nomem");
     TCase *tc = tcase_create("allocation failures");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, every_allocation_failure_is_reported);
+    tcase_add_loop_test(tc, every_allocation_failure_is_reported, 0,
+                        (int)(sizeof specs / sizeof *specs));
     tcase_add_test(tc, tree_dump_allocation_failures);
     tcase_add_test(tc, bandit_allocation_failures);
     suite_add_tcase(s, tc);

@@ -8,7 +8,7 @@
 
 static const otter_learner_type *const learners[] = {
     &otter__learner_logreg,    &otter__learner_linreg, &otter__learner_svm,
-    &otter__learner_hoeffding, &otter__learner_hat,
+    &otter__learner_hoeffding, &otter__learner_hat,    &otter__learner_hoeffding_reg,
 };
 
 static const otter_bandit_type *const bandits[] = {
@@ -16,8 +16,8 @@ static const otter_bandit_type *const bandits[] = {
 };
 
 static const otter_gen_type *const gens[] = {
-    &otter__gen_sea, &otter__gen_hyperplane, &otter__gen_agrawal,
-    &otter__gen_rbf, &otter__gen_led,        &otter__gen_fraud,
+    &otter__gen_sea, &otter__gen_hyperplane, &otter__gen_agrawal,  &otter__gen_rbf,
+    &otter__gen_led, &otter__gen_fraud,      &otter__gen_friedman,
 };
 
 otter_status otter__register_builtins(otter_context *ctx, otter_error *err)

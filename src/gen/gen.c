@@ -1,9 +1,11 @@
 /* Generic generator handle: resolves parameters against the type's table, then
- * forwards to its methods. `otter gen` and the tests only use this layer. */
+ * forwards to its methods. `otter gen` and the tests only use this layer. Also the
+ * parser of row-index lists (drift_at) that several generators share. */
+#include <errno.h>
 #include <stdlib.h>
 
+#include "gen_int.h"
 #include "otter/context.h"
-#include "otter/gen.h"
 
 struct otter_gen {
     const otter_gen_type *type;
@@ -68,4 +70,62 @@ int otter_gen_task(const otter_gen *g)
 size_t otter_gen_n_classes(const otter_gen *g)
 {
     return g->type->n_classes(g->self);
+}
+
+static int is_row_separator(char c)
+{
+    return c == ',' || c == ';' || c == ':';
+}
+
+otter_status otter__gen_parse_rows(const char *name, const char *text, size_t max, uint64_t **out,
+                                   size_t *n, otter_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (text == NULL)
+        text = "";
+    size_t cap = 1;
+    for (const char *c = text; *c != '\0'; c++)
+        cap += is_row_separator(*c);
+    if (cap > max)
+        cap = max;
+    uint64_t *at = malloc(cap * sizeof *at);
+    if (at == NULL)
+        return otter_error_set(err, OTTER_NOMEM, "out of memory for %s", name);
+    const char *p = text;
+    size_t count = 0;
+    while (*p != '\0') {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            break;
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = (*p >= '0' && *p <= '9') ? strtoull(p, &end, 10) : 0;
+        if (end == NULL || end == p || errno != 0)
+            goto bad;
+        if (count == cap || (count > 0 && v <= at[count - 1]))
+            goto bad;
+        at[count++] = (uint64_t)v;
+        p = end;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (is_row_separator(*p))
+            p++;
+        else if (*p != '\0')
+            goto bad;
+    }
+    if (count == 0) {
+        free(at);
+        return OTTER_OK;
+    }
+    *out = at;
+    *n = count;
+    return OTTER_OK;
+bad:
+    free(at);
+    return otter_error_set(err, OTTER_INVALID,
+                           "%s: expected up to %zu strictly increasing non-negative row indices "
+                           "separated by ',', got \"%.128s\"",
+                           name, max, text);
 }

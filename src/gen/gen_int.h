@@ -18,6 +18,7 @@ extern const otter_gen_type otter__gen_agrawal;
 extern const otter_gen_type otter__gen_rbf;
 extern const otter_gen_type otter__gen_led;
 extern const otter_gen_type otter__gen_fraud;
+extern const otter_gen_type otter__gen_friedman;
 
 /* The feature keys of a generator's schema, valid for the instance they were interned
  * on. `names` and `keys` are owned by the generator (usually static / its own arrays). */
@@ -82,5 +83,13 @@ static inline otter_status otter__gen_numbered_names(const char *prefix, size_t 
     *names = (const char **)ptrs;
     return OTTER_OK;
 }
+
+/* Parses a parameter holding strictly increasing non-negative row indices separated by
+ * ',' (or ';' / ':', since otter_params_parse splits "k=v,k=v" text on commas), such as
+ * "drift_at=1000,5000". text may be NULL or empty: *out = NULL, *n = 0. At most max
+ * indices. *out is owned by the caller (free). OTTER_INVALID naming `name`, or
+ * OTTER_NOMEM. */
+otter_status otter__gen_parse_rows(const char *name, const char *text, size_t max, uint64_t **out,
+                                   size_t *n, otter_error *err);
 
 #endif

@@ -11,7 +11,6 @@
  * as in MOA's ConceptDriftStream: at row t the new concept of a change at row p is used
  * with probability 1 / (1 + exp(-4 (t - p) / w)), and later changes nest inside it.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -51,72 +50,14 @@ typedef struct sea {
     otter__gen_schema schema;
 } sea;
 
-/* ',' is the documented separator; ';' and ':' are accepted too because
- * otter_params_parse splits "k=v,k=v" text on commas. */
-static int is_separator(char c)
-{
-    return c == ',' || c == ';' || c == ':';
-}
-
-/* Parses "100, 2000,5000" into increasing row indices. *out is NULL when text is empty. */
-static otter_status parse_drift_at(const char *text, uint64_t **out, size_t *n, otter_error *err)
-{
-    *out = NULL;
-    *n = 0;
-    size_t cap = 1;
-    for (const char *c = text; *c != '\0'; c++)
-        cap += is_separator(*c);
-    if (cap > SEA_MAX_DRIFTS)
-        cap = SEA_MAX_DRIFTS;
-    uint64_t *at = malloc(cap * sizeof *at);
-    if (at == NULL)
-        return otter_error_set(err, OTTER_NOMEM, "out of memory for drift_at");
-    const char *p = text;
-    size_t count = 0;
-    while (*p != '\0') {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (*p == '\0')
-            break;
-        char *end = NULL;
-        errno = 0;
-        unsigned long long v = (*p >= '0' && *p <= '9') ? strtoull(p, &end, 10) : 0;
-        if (end == NULL || end == p || errno != 0)
-            goto bad;
-        if (count == cap || (count > 0 && v <= at[count - 1]))
-            goto bad;
-        at[count++] = (uint64_t)v;
-        p = end;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (is_separator(*p))
-            p++;
-        else if (*p != '\0')
-            goto bad;
-    }
-    if (count == 0) {
-        free(at);
-        return OTTER_OK;
-    }
-    *out = at;
-    *n = count;
-    return OTTER_OK;
-bad:
-    free(at);
-    return otter_error_set(err, OTTER_INVALID,
-                           "drift_at: expected up to %d strictly increasing non-negative row "
-                           "indices separated by ',', got \"%.128s\"",
-                           SEA_MAX_DRIFTS, text);
-}
-
 static otter_status sea_create(const otter_param_value *values, uint64_t seed, void **self,
                                otter_error *err)
 {
     sea *g = calloc(1, sizeof *g);
     if (g == NULL)
         return otter_error_set(err, OTTER_NOMEM, "out of memory for the sea generator");
-    otter_status st = parse_drift_at(values[P_DRIFT_AT].s ? values[P_DRIFT_AT].s : "", &g->drift_at,
-                                     &g->n_drift, err);
+    otter_status st = otter__gen_parse_rows("drift_at", values[P_DRIFT_AT].s, SEA_MAX_DRIFTS,
+                                            &g->drift_at, &g->n_drift, err);
     if (st != OTTER_OK) {
         free(g);
         return st;

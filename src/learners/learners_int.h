@@ -10,5 +10,6 @@ extern const otter_learner_type otter__learner_linreg;
 extern const otter_learner_type otter__learner_svm;
 extern const otter_learner_type otter__learner_hoeffding;
 extern const otter_learner_type otter__learner_hat;
+extern const otter_learner_type otter__learner_hoeffding_reg;
 
 #endif
