@@ -27,8 +27,9 @@ Fairness rules (as in linear.py):
     period 200, split confidence 1e-7, tie threshold 0.05, information gain,
     naive Bayes adaptive leaves, nb threshold 0, Gaussian numeric observer with
     10 candidate split points, multiway nominal splits, pre-pruning on, no
-    memory management (MOA/River memory limit 32 MiB = 33554432 bytes, never
-    reached here; Otter has no limit).
+    memory limit 32 MiB = 33554432 bytes on every side (MOA max_byte_size
+    with memory_estimate_period 1000000; Otter max_bytes with memory_period
+    1000000; River max_size 32.0), never reached by these streams.
   * Where a choice had to be made it favours the peer: River's and MOA's rows/s
     exclude interpreter/JVM start-up and imports (timed inside the worker from
     opening the file to the last prediction); Otter's is the wall clock of the
@@ -271,7 +272,8 @@ def run_otter(otter, model, path, logs, limit=None):
     if model in ("hoeffding", "hat"):  # every parameter explicit, equal to the defaults
         cmd += ["--param", "grace_period=200", "--param", "delta=1e-7", "--param", "tau=0.05",
                 "--param", "split_criterion=info_gain", "--param", "leaf_prediction=nba",
-                "--param", "nb_threshold=0", "--param", "bins=10"]
+                "--param", "nb_threshold=0", "--param", "bins=10",
+                "--param", f"max_bytes={MAX_BYTES}", "--param", "memory_period=1000000"]
     if limit is not None:
         cmd += ["--limit", str(limit)]
     cmd.append(path)
@@ -527,8 +529,10 @@ def main():
         "- Tree settings (MOA defaults, passed explicitly to every tool): grace period 200, "
         "split confidence (delta) 1e-7, tie threshold (tau) 0.05, information gain, naive Bayes "
         "adaptive leaves, nb threshold 0, Gaussian numeric estimator with 10 split points, multiway "
-        "nominal splits, pre-pruning on, memory management off; MOA max_byte_size 33554432 and River "
-        "max_size 32 MiB (MOA's default limit). Otter's effective parameters (its report): "
+        "nominal splits, pre-pruning on, a 32 MiB memory limit on every side (MOA max_byte_size "
+        "33554432 with memory_estimate_period 1000000, Otter max_bytes 33554432 with memory_period "
+        "1000000, River max_size 32.0), never reached by these streams. Otter's effective "
+        "parameters (its report): "
         f"`{json.dumps(otter_p)}`.",
         "- HAT: MOA HoeffdingAdaptiveTree with the same tree options (ADWIN per node, its default "
         "delta 0.002); River HoeffdingAdaptiveTreeClassifier with bootstrap_sampling=False and "
