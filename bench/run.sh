@@ -4,6 +4,8 @@
 #       linear learners (bench/linear.py): Otter logreg vs VW, scikit-learn, River
 #   bash bench/run.sh trees [--rows N] [--river-rows N] [--moa-rows N] [--quick] [--repeat N] [--no-moa]
 #       tree learners (bench/trees.py): Otter hoeffding (and hat) vs MOA via capymoa, River
+#   bash bench/run.sh bandits [--horizon N] [--mabwiser-batch B] [--quick] [--repeat N] ...
+#       bandit policies (bench/bandits.py): Otter bandit-sim vs MABWiser, River
 # Sets up bench/.venv (pinned peers; for trees also bench/.venv-moa with
 # capymoa), builds otter if needed, then runs the script with the venv's
 # python, passing the remaining arguments through.
@@ -17,6 +19,10 @@ if [[ "${1:-}" == "trees" ]]; then
     script=trees.py
     shift
     bash "$here/setup.sh" moa
+elif [[ "${1:-}" == "bandits" ]]; then
+    script=bandits.py
+    shift
+    bash "$here/setup.sh"
 elif [[ "${1:-}" == "linear" ]]; then
     shift
     bash "$here/setup.sh"
