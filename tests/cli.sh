@@ -514,8 +514,13 @@ done
 { head -n 1 "$T/u.jsonl"; echo '{"propensity":0.5,"reward":1}'; } >"$T/noarm.jsonl"
 run ope_noarm ope --log "$T/noarm.jsonl" --policy epsilon-greedy
 expect_rc ope_noarm 1 && expect_in ope_noarm "$T/ope_noarm.err" "line 2" arm
-run ope_unlisted ope --log "$T/u.jsonl" --policy epsilon-greedy --arms arm0,arm1 --accept-floor 0
-expect_rc ope_unlisted 1 && expect_in ope_unlisted "$T/ope_unlisted.err" line arm2
+for floor in 0 auto; do
+    run ope_unlisted ope --log "$T/u.jsonl" --policy epsilon-greedy --arms arm0,arm1 --accept-floor $floor
+    expect_rc ope_unlisted 1 && expect_in ope_unlisted "$T/ope_unlisted.err" line arm2
+done
+run ope_arms ope --log "$T/u.jsonl" --policy epsilon-greedy --arms arm2,arm1,arm0,arm3
+expect_rc ope_arms 0 &&
+    json ope_arms "$T/ope_arms.out" "r['arms'] == ['arm2', 'arm1', 'arm0', 'arm3'] and r['accept_floor'] > 0.33"
 : >"$T/empty.jsonl"
 run ope_empty ope --log "$T/empty.jsonl" --policy epsilon-greedy
 expect_rc ope_empty 1 && expect_in ope_empty "$T/ope_empty.err" "no events"

@@ -105,6 +105,7 @@ struct ope_run {
     char **arms;
     size_t n_arms, cap_arms;
     double min_prop, floor;
+    int arms_given; /* --arms: the scan checks nothing more about arms */
     uint64_t events;
     otter_ope *ope;
     double seconds;
@@ -187,7 +188,7 @@ static otter_status scan_event(struct ope_run *r, const otter__log_event *ev, ot
 {
     r->events++;
     r->min_prop = ev->propensity < r->min_prop ? ev->propensity : r->min_prop;
-    return add_arm(r, ev->arm, strlen(ev->arm), err);
+    return r->arms_given ? OTTER_OK : add_arm(r, ev->arm, strlen(ev->arm), err);
 }
 
 static otter_status replay_event(struct ope_run *r, const otter__log_event *ev, otter_error *err)
@@ -230,6 +231,7 @@ static int run_ope(const otter_context *ctx, const struct ope_opts *o, struct op
         fprintf(stderr, "otter ope: %s\n", err.message);
         return 2;
     }
+    r->arms_given = o->arms_text != NULL;
     int need_scan = !o->arms_text || isnan(r->floor);
     if ((st = open_log(o, r, &err)) == OTTER_OK && need_scan &&
         (st = each_event(o, r, scan_event, &err)) == OTTER_OK && r->events == 0)
