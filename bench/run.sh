@@ -7,6 +7,8 @@
 #   bash bench/run.sh trees-reg [--rows N] [--river-rows N] [--moa-rows N] [--quick] [--repeat N] [--no-moa]
 #       regression trees (bench/trees_reg.py): Otter hoeffding-reg vs MOA's FIMT-DD via
 #       capymoa, River's HoeffdingTreeRegressor, on the friedman stream
+#   bash bench/run.sh bandits [--horizon N] [--mabwiser-batch B] [--quick] [--repeat N] ...
+#       bandit policies (bench/bandits.py): Otter bandit-sim vs MABWiser, River
 # Sets up bench/.venv (pinned peers; for trees also bench/.venv-moa with
 # capymoa), builds otter if needed, then runs the script with the venv's
 # python, passing the remaining arguments through.
@@ -24,6 +26,10 @@ elif [[ "${1:-}" == "trees-reg" ]]; then
     script=trees_reg.py
     shift
     bash "$here/setup.sh" moa
+elif [[ "${1:-}" == "bandits" ]]; then
+    script=bandits.py
+    shift
+    bash "$here/setup.sh"
 elif [[ "${1:-}" == "linear" ]]; then
     shift
     bash "$here/setup.sh"

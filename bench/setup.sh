@@ -23,7 +23,7 @@ else
     # need cmake/boost/fortran and take a long time; every pin has a cp311 wheel.
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         --only-binary=:all: -r "$req"
-    "$venv/bin/python" -c 'import vowpalwabbit, river, sklearn, numpy, pandas' \
+    "$venv/bin/python" -c 'import vowpalwabbit, river, sklearn, numpy, pandas, mabwiser' \
         || { echo "setup: import check failed" >&2; exit 1; }
     echo "$want" > "$stamp"
 fi

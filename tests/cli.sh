@@ -2,8 +2,8 @@
 # Black-box tests of the otter command-line tool: help and usage errors, deterministic
 # generators in every format, prequential evaluation and its JSON report, the same data
 # through several formats, malformed input, saving/loading/describing models (and a
-# corrupted model), tree dumps (describe --tree, eval --dump-model), and the learning
-# curve. Run by `make check` with top_builddir set.
+# corrupted model), tree dumps (describe --tree, eval --dump-model), the learning
+# curve, bandit simulations (otter bandit-sim) and off-policy evaluation (otter ope). Run by `make check` with top_builddir set.
 # Prints each failure and exits 1 if any check failed.
 set -u
 
@@ -84,7 +84,7 @@ sys.exit(0 if ok else 1)
 
 # ---------------------------------------------------------------- help and usage
 run help --help
-expect_rc help 0 && expect_in help "$T/help.out" gen eval list describe
+expect_rc help 0 && expect_in help "$T/help.out" gen eval list describe bandit-sim ope
 run gen_help gen --help
 expect_rc gen_help 0 && expect_in gen_help "$T/gen_help.out" --seed --format --param -n sea fraud
 run eval_help eval --help
@@ -379,6 +379,192 @@ else
 fi
 run curve0 eval --model logreg --curve "$T/c0.csv" --curve-every 0 "$T/sea.csv"
 expect_rc curve0 2
+
+# ---------------------------------------------------------------- bandits: bandit-sim
+run bs_help bandit-sim --help
+expect_rc bs_help 0 &&
+    expect_in bs_help "$T/bs_help.out" --policy --param --arms --horizon --seed --scenario \
+        --rates --context-dim --delay --curve --curve-every --log --env-out
+run list_bandits list
+expect_rc list_bandits 0 && expect_in list_bandits "$T/list_bandits.out" "Bandit policies" epsilon-greedy
+BS_OK="r['cumulative_regret'] >= 0 and 0 <= r['best_arm_share'] <= 1 and \
+       0 <= r['best_arm_share_last10'] <= 1 and r['decisions_per_sec'] > 0"
+run bs bandit-sim --policy epsilon-greedy --arms 5 --horizon 5000 --seed 7
+expect_rc bs 0 &&
+    json bs "$T/bs.out" "r['policy'] == 'epsilon-greedy' and r['scenario'] == 'bernoulli' and \
+        r['horizon'] == 5000 and r['arms'] == 5 and r['params']['seed'] == 7 and \
+        len(r['rates']) == 5 and all(0.01 <= p < 0.1 for p in r['rates']) and \
+        'cumulative_reward' in r and r['expired'] == 0 and r['pending'] == 0 and $BS_OK"
+# deterministic with the same seed (timings aside), different with another
+untimed() { tail -n 1 "$1" | sed 's/"seconds":.*//'; }
+run bs_again bandit-sim --policy epsilon-greedy --arms 5 --horizon 5000 --seed 7
+run bs_other bandit-sim --policy epsilon-greedy --arms 5 --horizon 5000 --seed 8
+[ "$(untimed "$T/bs.out")" = "$(untimed "$T/bs_again.out")" ] ||
+    fail "bandit-sim: the same seed gave different reports"
+[ "$(untimed "$T/bs.out")" != "$(untimed "$T/bs_other.out")" ] ||
+    fail "bandit-sim: seeds 7 and 8 gave the same report"
+# a clear best arm is found: epsilon-greedy exploits it in the last 10%
+run bs_rates bandit-sim --policy epsilon-greedy --rates 0.1,0.1,0.9 --horizon 5000
+expect_rc bs_rates 0 &&
+    json bs_rates "$T/bs_rates.out" "r['arms'] == 3 and r['rates'] == [0.1, 0.1, 0.9] and \
+        r['best_arm_share_last10'] > 0.85 and $BS_OK"
+for sc in gaussian drifting; do
+    run "bs_$sc" bandit-sim --policy epsilon-greedy --arms 4 --horizon 4000 --scenario $sc --delay 20
+    expect_rc "bs_$sc" 0 && json "bs_$sc" "$T/bs_$sc.out" "r['scenario'] == '$sc' and $BS_OK"
+done
+run bs_linear bandit-sim --policy epsilon-greedy --arms 3 --horizon 3000 --scenario linear \
+    --context-dim 4 --log "$T/lin.jsonl" --env-out "$T/env.csv"
+expect_rc bs_linear 0 &&
+    json bs_linear "$T/bs_linear.out" "r['scenario'] == 'linear' and r['context_dim'] == 4 and $BS_OK"
+python3 - "$T/lin.jsonl" "$T/env.csv" >"$T/lin.msg" 2>&1 <<'EOF2' || fail "bandit-sim --log/--env-out: $(cat "$T/lin.msg")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 3000, len(rows)
+for r in rows:
+    assert set(r) == {"event", "arm", "propensity", "reward", "x0", "x1", "x2", "x3"}, r
+    assert r["arm"] in ("arm0", "arm1", "arm2") and 0 < r["propensity"] <= 1, r
+assert len({r["event"] for r in rows}) == 3000
+env = open(sys.argv[2]).read().splitlines()
+head = json.loads(env[0])
+assert head["scenario"] == "linear" and len(head["theta"]) == 3 and len(head["theta"][0]) == 4
+assert env[1] == "t,u,x0,x1,x2,x3" and len(env) == 3002, env[1]
+# the log's contexts are the world's
+for r, line in zip(rows, env[2:]):
+    assert [float(v) for v in line.split(",")[2:]] == [r["x%d" % j] for j in range(4)]
+EOF2
+# rewards later than reward_wait expire: a delay of 10 decisions 100 ms apart vs 0.5 s
+run bs_expire bandit-sim --policy epsilon-greedy --arms 3 --horizon 1000 --delay 10 \
+    --param reward_wait=0.5
+expect_rc bs_expire 0 && json bs_expire "$T/bs_expire.out" "r['expired'] > 900 and $BS_OK"
+run bs_curve bandit-sim --policy epsilon-greedy --arms 3 --horizon 5000 --curve "$T/bs_curve.csv" \
+    --curve-every 1000
+expect_rc bs_curve 0
+if [ -s "$T/bs_curve.csv" ]; then
+    [ "$(head -n 1 "$T/bs_curve.csv")" = "t,cumulative_regret,best_arm_share" ] ||
+        fail "bandit-sim curve: header '$(head -n 1 "$T/bs_curve.csv")'"
+    got=$(awk -F, 'NR > 1 { printf "%s ", $1 }' "$T/bs_curve.csv")
+    [ "$got" = "1000 2000 3000 4000 5000 " ] || fail "bandit-sim curve: steps '$got'"
+    awk -F, 'NR > 2 && $2 < prev { bad = 1 } NR > 1 { prev = $2; if ($3 < 0 || $3 > 1) bad = 1 }
+             END { exit bad }' "$T/bs_curve.csv" || fail "bandit-sim curve: regret falls or share outside [0, 1]"
+else
+    fail "bandit-sim curve: $T/bs_curve.csv missing or empty"
+fi
+# usage errors: status 2, a message, no report
+for args in "--arms 3 --horizon 10" \
+    "--policy epsilon-greedy --horizon 10" \
+    "--policy epsilon-greedy --arms 3" \
+    "--policy epsilon-greedy --arms 0 --horizon 10" \
+    "--policy epsilon-greedy --arms 3 --horizon 10 --scenario nosuch" \
+    "--policy epsilon-greedy --arms 3 --horizon 10 --scenario linear --rates 0.1,0.2,0.3" \
+    "--policy epsilon-greedy --arms 3 --horizon 10 --context-dim 4" \
+    "--policy epsilon-greedy --arms 2 --horizon 10 --rates 0.1,0.2,0.3" \
+    "--policy epsilon-greedy --horizon 10 --rates 0.1,1.5" \
+    "--policy epsilon-greedy --horizon 10 --rates 0.1,abc" \
+    "--policy epsilon-greedy --arms x --horizon 10" \
+    "--policy epsilon-greedy --arms 3 --horizon 10 --param epsilon=2" \
+    "--policy epsilon-greedy --arms 3 --horizon 10 --param nosuchparam=1" \
+    "--policy nosuchpolicy --arms 3 --horizon 10" \
+    "--policy epsilon-greedy --arms 3 --horizon 10 extra" \
+    "--policy epsilon-greedy --arms 3 --horizon 10 --bogus"; do
+    # shellcheck disable=SC2086
+    run bs_usage bandit-sim $args
+    expect_rc bs_usage 2 || continue
+    [ -s "$T/bs_usage.err" ] || fail "bandit-sim $args: no message"
+    if grep -q '"policy"' "$T/bs_usage.out"; then fail "bandit-sim $args: printed a report"; fi
+done
+run bs_unknown bandit-sim --policy nosuchpolicy --arms 3 --horizon 10
+expect_in bs_unknown "$T/bs_unknown.err" nosuchpolicy
+run bs_badparam bandit-sim --policy epsilon-greedy --arms 3 --horizon 10 --param epsilon=2
+expect_in bs_badparam "$T/bs_badparam.err" epsilon
+run bs_nodir bandit-sim --policy epsilon-greedy --arms 3 --horizon 10 --log "$T/no/such/dir.jsonl"
+expect_rc bs_nodir 1
+
+# ---------------------------------------------------------------- bandits: ope
+run ope_help ope --help
+expect_rc ope_help 0 &&
+    expect_in ope_help "$T/ope_help.out" --log --format --policy --param --arms --accept-floor --dr-param
+# a uniformly random logger; its log evaluated for the same uniform policy and a learner
+run bs_log bandit-sim --policy epsilon-greedy --param epsilon=1 --rates 0.2,0.5,0.7 \
+    --horizon 6000 --log "$T/u.jsonl"
+expect_rc bs_log 0
+OPE_OK="r['events'] == 6000 and r['arms'] == ['arm0', 'arm1', 'arm2'] and \
+        all(r[k]['lower'] <= r[k]['value'] <= r[k]['upper'] and r[k]['se'] > 0 \
+            for k in ('ips', 'snips', 'dr')) and r['ess'] > 0 and r['max_weight'] > 0 and \
+        'zero_probability_events' in r and 'estimated_probability_events' in r and \
+        r['replay']['accepted'] > 0"
+run ope_same ope --log "$T/u.jsonl" --policy epsilon-greedy --param epsilon=1
+expect_rc ope_same 0 &&
+    json ope_same "$T/ope_same.out" "$OPE_OK and r['policy'] == 'epsilon-greedy' and \
+        abs(r['ips']['value'] - r['logged_value']) < 1e-12 and r['mean_weight'] == 1 and \
+        r['ips']['lower'] < 0.4667 < r['ips']['upper'] and r['accept_floor'] > 0.333"
+run ope_learn ope --log "$T/u.jsonl" --policy epsilon-greedy --param epsilon=0.1
+expect_rc ope_learn 0 &&
+    json ope_learn "$T/ope_learn.out" "$OPE_OK and r['ips']['value'] > 0.6 and \
+        r['replay']['mean_reward']['value'] > 0.6 and r['params']['reward_wait'] == 1"
+run ope_learn2 ope --log "$T/u.jsonl" --policy epsilon-greedy --param epsilon=0.1
+[ "$(untimed "$T/ope_learn.out")" = "$(untimed "$T/ope_learn2.out")" ] ||
+    fail "ope: two runs on the same log differ"
+"$OTTER" ope --log - --policy epsilon-greedy --param epsilon=0.1 <"$T/u.jsonl" \
+    >"$T/ope_stdin.out" 2>"$T/ope_stdin.err"
+rc=$?
+expect_rc ope_stdin 0 && json ope_stdin "$T/ope_stdin.out" "$OPE_OK and r['log'] == '-'"
+# the same log as CSV gives the same estimates
+python3 - "$T/u.jsonl" "$T/u.csv" <<'EOF2'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+with open(sys.argv[2], "w") as f:
+    f.write("event,arm,propensity,reward\n")
+    for r in rows:
+        f.write("%s,%s,%r,%r\n" % (r["event"], r["arm"], r["propensity"], r["reward"]))
+EOF2
+run ope_csv ope --log "$T/u.csv" --format csv --policy epsilon-greedy --param epsilon=0.1
+expect_rc ope_csv 0 && json ope_csv "$T/ope_csv.out" "$OPE_OK"
+[ "$(untimed "$T/ope_csv.out" | sed 's/"log":"[^"]*"//')" = \
+  "$(untimed "$T/ope_learn.out" | sed 's/"log":"[^"]*"//')" ] || fail "ope: csv and jsonl logs differ"
+# a linear log for a contextual reward model
+run ope_lin ope --log "$T/lin.jsonl" --policy epsilon-greedy --arms arm0,arm1,arm2 --accept-floor 0
+expect_rc ope_lin 0 && json ope_lin "$T/ope_lin.out" "r['events'] == 3000 and r['accept_floor'] == 0"
+# malformed logs: status 1 naming the line
+head -n 2 "$T/u.jsonl" >"$T/bad.jsonl"
+echo '{"arm":"arm1","propensity":0.5,"reward":1' >>"$T/bad.jsonl"
+run ope_badjson ope --log "$T/bad.jsonl" --policy epsilon-greedy
+expect_rc ope_badjson 1 && expect_in ope_badjson "$T/ope_badjson.err" "line 3"
+for bad in '"propensity":0' '"propensity":1.5' '"propensity":"x"'; do
+    { head -n 1 "$T/u.jsonl"; echo "{\"arm\":\"arm1\",$bad,\"reward\":1}"; } >"$T/badp.jsonl"
+    run ope_badp ope --log "$T/badp.jsonl" --policy epsilon-greedy
+    expect_rc ope_badp 1 && expect_in ope_badp "$T/ope_badp.err" "line 2" propensity
+done
+{ head -n 1 "$T/u.jsonl"; echo '{"propensity":0.5,"reward":1}'; } >"$T/noarm.jsonl"
+run ope_noarm ope --log "$T/noarm.jsonl" --policy epsilon-greedy
+expect_rc ope_noarm 1 && expect_in ope_noarm "$T/ope_noarm.err" "line 2" arm
+for floor in 0 auto; do
+    run ope_unlisted ope --log "$T/u.jsonl" --policy epsilon-greedy --arms arm0,arm1 --accept-floor $floor
+    expect_rc ope_unlisted 1 && expect_in ope_unlisted "$T/ope_unlisted.err" line arm2
+done
+run ope_arms ope --log "$T/u.jsonl" --policy epsilon-greedy --arms arm2,arm1,arm0,arm3
+expect_rc ope_arms 0 &&
+    json ope_arms "$T/ope_arms.out" "r['arms'] == ['arm2', 'arm1', 'arm0', 'arm3'] and r['accept_floor'] > 0.33"
+: >"$T/empty.jsonl"
+run ope_empty ope --log "$T/empty.jsonl" --policy epsilon-greedy
+expect_rc ope_empty 1 && expect_in ope_empty "$T/ope_empty.err" "no events"
+run ope_missing ope --log "$T/no-such-log.jsonl" --policy epsilon-greedy
+expect_rc ope_missing 1 && expect_in ope_missing "$T/ope_missing.err" no-such-log
+for args in "--policy epsilon-greedy" "--log $T/u.jsonl" \
+    "--log $T/u.jsonl --policy nosuchpolicy" \
+    "--log $T/u.jsonl --policy epsilon-greedy --param epsilon=2" \
+    "--log $T/u.jsonl --policy epsilon-greedy --format vw" \
+    "--log $T/u.jsonl --policy epsilon-greedy --accept-floor 2" \
+    "--log $T/u.jsonl --policy epsilon-greedy --arms a,,b" \
+    "--log $T/u.jsonl --policy epsilon-greedy --arms a,a" \
+    "--log $T/u.jsonl --policy epsilon-greedy --dr-param bits=99" \
+    "--log $T/u.jsonl --policy epsilon-greedy --seed x" \
+    "--log $T/u.jsonl --policy epsilon-greedy extra"; do
+    # shellcheck disable=SC2086
+    run ope_usage ope $args
+    expect_rc ope_usage 2 || continue
+    [ -s "$T/ope_usage.err" ] || fail "ope $args: no message"
+    if grep -q '"events"' "$T/ope_usage.out"; then fail "ope $args: printed a report"; fi
+done
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures CLI check(s) failed"

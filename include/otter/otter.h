@@ -10,6 +10,7 @@
 #include "instance.h"
 #include "learner.h"
 #include "metrics.h"
+#include "ope.h"
 #include "params.h"
 #include "rng.h"
 #include "status.h"

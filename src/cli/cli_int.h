@@ -14,9 +14,14 @@ int otter__cmd_gen(const otter_context *ctx, int argc, char **argv);
 int otter__cmd_eval(const otter_context *ctx, int argc, char **argv);
 int otter__cmd_list(const otter_context *ctx, int argc, char **argv);
 int otter__cmd_describe(const otter_context *ctx, int argc, char **argv);
+int otter__cmd_bandit_sim(const otter_context *ctx, int argc, char **argv);
+int otter__cmd_ope(const otter_context *ctx, int argc, char **argv);
 
 /* Writes v as a JSON number, or null when it is not finite. */
 void otter__json_num(FILE *out, double v);
+/* Writes v as a JSON number that reads back as exactly the same double (the shortest
+ * of 15, 16 or 17 significant digits), or null when it is not finite. */
+void otter__json_num_exact(FILE *out, double v);
 /* Writes s as a JSON string with escapes. */
 void otter__json_str(FILE *out, const char *s);
 

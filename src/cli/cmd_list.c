@@ -1,4 +1,5 @@
-/* `otter list` and `otter describe`: what types exist and what a saved model holds. */
+/* `otter list` and `otter describe`: what types exist (learners, bandit policies,
+ * generators) and what a saved model holds. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +30,21 @@ int otter__cmd_list(const otter_context *ctx, int argc, char **argv)
 {
     (void)argv;
     if (argc > 1) {
-        printf("usage: otter list\n\nLists learner and generator types and their parameters "
-               "(pass them as --param name=value).\n");
+        printf("usage: otter list\n\nLists learner, bandit policy and generator types and their "
+               "parameters (pass them as --param name=value).\n");
         return strcmp(argv[1], "--help") == 0 ? 0 : 2;
     }
     printf("Learners (otter eval --model NAME):\n");
     for (size_t i = 0; i < otter_context_learner_count(ctx); i++) {
         const otter_learner_type *t = otter_context_learner_at(ctx, i);
+        printf("  %s: %s\n", t->name, t->summary ? t->summary : "");
+        print_params(t->params, t->n_params);
+    }
+    printf("\nBandit policies (otter bandit-sim --policy NAME, otter ope --policy NAME);\n"
+           "every policy also takes seed, dim, features, reward_wait and default_reward\n"
+           "(include/otter/bandit.h):\n");
+    for (size_t i = 0; i < otter_context_bandit_count(ctx); i++) {
+        const otter_bandit_type *t = otter_context_bandit_at(ctx, i);
         printf("  %s: %s\n", t->name, t->summary ? t->summary : "");
         print_params(t->params, t->n_params);
     }

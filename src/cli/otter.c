@@ -1,6 +1,7 @@
 /* The otter command-line tool: a thin door over libotter. It generates synthetic
- * streams, evaluates learners prequentially on files, lists the registered types and
- * describes saved models. Subcommands are a table, so adding one is one line. */
+ * streams, evaluates learners prequentially on files, lists the registered types,
+ * describes saved models, runs bandit policies in simulated worlds and evaluates them
+ * off-policy on decision logs. Subcommands are a table, so adding one is one line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +19,13 @@ struct command {
 static const struct command commands[] = {
     {"gen", otter__cmd_gen, "write a synthetic stream (sea, hyperplane, agrawal, rbf, led, fraud)"},
     {"eval", otter__cmd_eval, "evaluate a learner prequentially (test, then train) on a stream"},
-    {"list", otter__cmd_list, "list learner and generator types with their parameters"},
+    {"list", otter__cmd_list, "list learner, bandit policy and generator types, their parameters"},
     {"describe", otter__cmd_describe,
      "print the statistics of a saved model (--save FILE), or its tree (--tree)"},
+    {"bandit-sim", otter__cmd_bandit_sim,
+     "run a bandit policy in a simulated world: reward, regret, decisions/s"},
+    {"ope", otter__cmd_ope,
+     "estimate a bandit policy's value from a decision log (IPS, SNIPS, DR)"},
 };
 
 static void usage(FILE *out)
@@ -30,7 +35,7 @@ static void usage(FILE *out)
             "(Otter %s).\n\nCommands:\n",
             otter_version());
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'otter COMMAND --help' for a command's options; 'man otter' for more.\n");
 }
 
@@ -40,6 +45,22 @@ void otter__json_num(FILE *out, double v)
         fputs("null", out);
     else
         fprintf(out, "%.10g", v);
+}
+
+void otter__json_num_exact(FILE *out, double v)
+{
+    if (!isfinite(v)) {
+        fputs("null", out);
+        return;
+    }
+    char b[32];
+    for (int digits = 15; digits <= 17; digits++) {
+        int n = snprintf(b, sizeof b, "%.*g", digits, v);
+        double back;
+        if (digits == 17 || (otter__parse_double(b, (size_t)n, &back) == 0 && back == v))
+            break;
+    }
+    fputs(b, out);
 }
 
 void otter__json_str(FILE *out, const char *s)
