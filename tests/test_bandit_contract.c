@@ -121,6 +121,15 @@ START_TEST(contract)
     encode(b, &after);
     ck_assert_msg(same(&before, &after), "%s: a rejected reward changed the state", t->name);
     if (t->contextual) {
+        /* a dense context longer than dim is an error, not silently cut */
+        double wide[9] = {0};
+        otter_instance_clear(inst);
+        OK(otter_instance_set_dense(inst, wide, 9, err));
+        memset(&e, 0, sizeof e);
+        ck_assert_int_eq(otter_bandit_rank(b, &rq, &d, &e), OTTER_INVALID);
+        ck_assert(strstr(e.message, "dim"));
+        encode(b, &after);
+        ck_assert(same(&before, &after));
         otter_instance_clear(inst);
         double dense[2] = {1.0, NAN};
         otter_status st = otter_instance_set_dense(inst, dense, 2, &e);

@@ -556,7 +556,10 @@ static otter_status context_rows(otter_bandit *b, const otter_instance *ctx, siz
     if (ctx) {
         size_t nd;
         const double *dense = otter_instance_dense(ctx, &nd);
-        for (size_t i = 0; dense && i < nd && i < d; i++) {
+        if (dense && nd > d)
+            return otter_error_set(err, OTTER_INVALID,
+                                   "the dense context has %zu values but dim is %zu", nd, d);
+        for (size_t i = 0; dense && i < nd; i++) {
             if (!isfinite(dense[i]))
                 return otter_error_set(err, OTTER_INVALID, "context value %zu is not finite", i);
             x[i] = dense[i];
@@ -665,13 +668,16 @@ otter_status otter_bandit_rank(otter_bandit *b, const otter_rank_request *req, o
 {
     if (!b || !req || !out)
         return otter_error_set(err, OTTER_INVALID, "bandit, request and output are required");
+    /* the request is validated before anything changes (expiry learns default rewards) */
     int64_t now = now_or_clock(req->now_ms);
-    otter_status st = otter_bandit_expire(b, now, NULL, err);
     size_t n = 0;
-    if (st == OTTER_OK)
-        st = candidates(b, req, &n, err);
+    otter_status st = candidates(b, req, &n, err);
     if (st == OTTER_OK && b->dim)
         st = context_rows(b, req->context, n, err);
+    if (st == OTTER_OK && req->event_id && *req->event_id)
+        st = check_event_id(req->event_id, err);
+    if (st == OTTER_OK)
+        st = otter_bandit_expire(b, now, NULL, err);
     char id[OTTER_EVENT_ID_MAX];
     if (st == OTTER_OK)
         st = pick_id(b, req->event_id, id, err);
@@ -941,7 +947,8 @@ static otter_status read_events(otter_bandit *b, otter__rd *r, double *row, otte
         if (!otter__rd_ok(r) || len == 0 || len >= OTTER_EVENT_ID_MAX || e.slot >= b->next_slot ||
             e.state < OTTER__EV_PENDING || e.state > OTTER__EV_EXPIRED || has_x > 1 ||
             !(e.propensity >= 0 && e.propensity <= 1) ||
-            (has_x && (!b->dim || e.state > OTTER__EV_DEFERRED)))
+            (has_x && (!b->dim || e.state > OTTER__EV_DEFERRED)) ||
+            (!has_x && b->dim && e.state <= OTTER__EV_DEFERRED))
             return corrupt(err, "bad event");
         memcpy(e.id, id, len);
         if (check_event_id(e.id, NULL) != OTTER_OK || b->events->ops->find(b->events, e.id))
