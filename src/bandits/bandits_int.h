@@ -11,5 +11,6 @@ const otter_param_spec *otter__bandit_common_params(void);
 size_t otter__bandit_common_count(void);
 
 extern const otter_bandit_type otter__bandit_egreedy;
+extern const otter_bandit_type otter__bandit_ucb1;
 
 #endif
