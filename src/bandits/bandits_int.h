@@ -12,5 +12,6 @@ size_t otter__bandit_common_count(void);
 
 extern const otter_bandit_type otter__bandit_egreedy;
 extern const otter_bandit_type otter__bandit_ucb1;
+extern const otter_bandit_type otter__bandit_thompson;
 
 #endif
