@@ -13,5 +13,6 @@ size_t otter__bandit_common_count(void);
 extern const otter_bandit_type otter__bandit_egreedy;
 extern const otter_bandit_type otter__bandit_ucb1;
 extern const otter_bandit_type otter__bandit_thompson;
+extern const otter_bandit_type otter__bandit_softmax;
 
 #endif

@@ -15,6 +15,7 @@ static const otter_bandit_type *const bandits[] = {
     &otter__bandit_egreedy,
     &otter__bandit_ucb1,
     &otter__bandit_thompson,
+    &otter__bandit_softmax,
 };
 
 static const otter_gen_type *const gens[] = {
