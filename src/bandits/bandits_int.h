@@ -15,5 +15,6 @@ extern const otter_bandit_type otter__bandit_ucb1;
 extern const otter_bandit_type otter__bandit_thompson;
 extern const otter_bandit_type otter__bandit_softmax;
 extern const otter_bandit_type otter__bandit_exp3;
+extern const otter_bandit_type otter__bandit_ab;
 
 #endif
