@@ -193,12 +193,15 @@ static otter_status ab_rank(const void *self, const otter_bandit_candidates *c,
         sum = (double)c->n;
     }
     double best = INFINITY;
+    int found = 0;
     out->chosen = 0;
     for (size_t i = 0; i < c->n; i++) {
         if (!(out->prob[i] > 0))
             continue;
+        /* a weight so small that the key overflows still beats a weightless arm */
         double key = -log(unit_uniform(a, c->unit_hash, c->slot[i])) / out->prob[i];
-        if (key < best) {
+        if (!found || key < best) {
+            found = 1;
             best = key;
             out->chosen = i;
         }
