@@ -969,20 +969,23 @@ static otter_status read_events(otter_bandit *b, otter__rd *r, double *row, otte
     return OTTER_OK;
 }
 
-/* Blob parameters go through the same validation; failure means corruption. */
+/* Blob parameters go through the same validation; failure means corruption. The
+ * string values in *values borrow from *params, so the caller keeps *params (destroys
+ * it) until the policy's decode has read them. */
 static otter_status decode_params(const otter_bandit_type *t, const otter__blob *blob,
-                                  otter_param_value **values, otter_bandit **out, otter_error *err)
+                                  otter_params **params, otter_param_value **values,
+                                  otter_bandit **out, otter_error *err)
 {
     otter_error inner = {0};
-    otter_params *params = NULL;
-    otter_status st = otter_params_create(&params, &inner);
+    otter_status st = otter_params_create(params, &inner);
     if (st == OTTER_OK)
-        st = otter__params_parse_canonical(blob->params, blob->params_len, params, &inner);
+        st = otter__params_parse_canonical(blob->params, blob->params_len, *params, &inner);
     if (st == OTTER_OK)
-        st = shell(t, params, values, out, &inner);
-    otter_params_destroy(params);
+        st = shell(t, *params, values, out, &inner);
     if (st == OTTER_OK)
         return OTTER_OK;
+    otter_params_destroy(*params);
+    *params = NULL;
     if (st == OTTER_NOMEM)
         return otter_error_set(err, OTTER_NOMEM, "%s", inner.message);
     return otter_error_set(err, OTTER_CORRUPT, "bandit state has invalid parameters: %s",
@@ -1013,7 +1016,8 @@ otter_status otter_bandit_decode(const otter_context *ctx, const uint8_t *blob, 
                                (unsigned)bl.type_version, (unsigned)t->state_version);
     otter_param_value *v = NULL;
     otter_bandit *b = NULL;
-    if ((st = decode_params(t, &bl, &v, &b, err)) != OTTER_OK)
+    otter_params *params = NULL;
+    if ((st = decode_params(t, &bl, &params, &v, &b, err)) != OTTER_OK)
         return st;
     otter__rd r;
     otter__rd_init(&r, bl.payload, bl.payload_len);
@@ -1036,6 +1040,7 @@ otter_status otter_bandit_decode(const otter_context *ctx, const uint8_t *blob, 
         st = t->decode(v + C_COUNT, b->dim, bl.type_version, bl.payload + r.pos,
                        bl.payload_len - r.pos, &b->self, err);
     free(v);
+    otter_params_destroy(params);
     if (st != OTTER_OK) {
         bandit_free(b);
         return st;

@@ -11,5 +11,10 @@ const otter_param_spec *otter__bandit_common_params(void);
 size_t otter__bandit_common_count(void);
 
 extern const otter_bandit_type otter__bandit_egreedy;
+extern const otter_bandit_type otter__bandit_ucb1;
+extern const otter_bandit_type otter__bandit_thompson;
+extern const otter_bandit_type otter__bandit_softmax;
+extern const otter_bandit_type otter__bandit_exp3;
+extern const otter_bandit_type otter__bandit_ab;
 
 #endif
