@@ -186,6 +186,31 @@ START_TEST(default_reward_at_expiry)
 }
 END_TEST
 
+/* A default reward the policy refuses (exp3 takes rewards in [0, 1]) drops the decision
+ * instead of blocking every later call; huge rewards are refused up front. */
+START_TEST(refused_default_reward_does_not_block)
+{
+    otter_bandit *b = make("exp3", "reward_wait=1,default_reward=2");
+    otter_decision d = OTTER_DECISION_INIT;
+    otter_error e = {0};
+    rank_at(b, &d, 1000);
+    size_t n = 0;
+    OK(otter_bandit_expire(b, 5000, &n, err));
+    ck_assert_uint_eq(n, 1);
+    rank_at(b, &d, 6000);
+    OK(otter_bandit_reward(b, d.event_id, 1, 6001, err));
+    rank_at(b, &d, 7000);
+    ck_assert_int_eq(otter_bandit_reward(b, d.event_id, 1e200, 7001, &e), OTTER_INVALID);
+    otter_params *p = test_params("default_reward=1e300");
+    otter_bandit *x = NULL;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(otter_bandit_create(ctx, "epsilon-greedy", p, abc, 3, &x, &e), OTTER_INVALID);
+    otter_params_destroy(p);
+    otter_decision_free(&d);
+    otter_bandit_destroy(b);
+}
+END_TEST
+
 START_TEST(deferred_decisions)
 {
     otter_bandit *b = make("epsilon-greedy", "reward_wait=5,default_reward=1");
@@ -404,6 +429,7 @@ int main(void)
     tcase_add_test(tc, candidates_and_exclusions);
     tcase_add_test(tc, reward_lifecycle);
     tcase_add_test(tc, default_reward_at_expiry);
+    tcase_add_test(tc, refused_default_reward_does_not_block);
     tcase_add_test(tc, deferred_decisions);
     tcase_add_test(tc, caller_event_ids);
     tcase_add_test(tc, decisions_are_reproducible);

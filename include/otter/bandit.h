@@ -30,7 +30,8 @@
  *   features        comma list of numeric feature names mapped to dimensions 0..n-1 in
  *                   order; empty (default): features are hashed into the d dimensions
  *   reward_wait     seconds a decision waits for its reward (default 600)
- *   default_reward  reward applied at expiry, or "none" (default 0, as Personalizer)
+ *   default_reward  reward applied at expiry, or "none" (default 0, as Personalizer); a
+ *                   decision whose default the policy refuses counts as dropped
  */
 #ifndef OTTER_BANDIT_H
 #define OTTER_BANDIT_H
@@ -186,7 +187,8 @@ void otter_decision_free(otter_decision *d);
 otter_status otter_bandit_rank(otter_bandit *bandit, const otter_rank_request *req,
                                otter_decision *out, otter_error *err);
 
-/* Learns reward (finite) for the event. OTTER_NOT_FOUND for an unknown event id,
+/* Learns reward (finite, |reward| <= 1e100; a policy may accept less, e.g. [0, 1] for
+ * Bernoulli models) for the event. OTTER_NOT_FOUND for an unknown event id,
  * OTTER_EXPIRED when it expired, OTTER_CONFLICT when it was already rewarded,
  * OTTER_STATE when it was deferred and never activated. Resolved ids are remembered
  * for reward_wait seconds after they resolve, then forgotten (NOT_FOUND). */

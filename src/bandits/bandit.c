@@ -21,6 +21,9 @@
 #include "otter/context.h"
 #include "otter/hash.h"
 
+/* Rewards are bounded so that squared sums stay finite in every policy. */
+#define OTTER__MAX_REWARD 1e100
+
 enum { C_SEED, C_DIM, C_FEATURES, C_WAIT, C_DEFAULT, C_COUNT };
 
 static const otter_param_spec common_params[C_COUNT] = {
@@ -99,7 +102,7 @@ static otter_status parse_default(const char *text, int *has, double *v, otter_e
     }
     char *end;
     *v = strtod(text, &end);
-    if (end == text || *end || !isfinite(*v))
+    if (end == text || *end || !isfinite(*v) || fabs(*v) > OTTER__MAX_REWARD)
         return otter_error_set(err, OTTER_INVALID,
                                "parameter 'default_reward' must be a finite number or none, "
                                "got '%.64s'",
@@ -444,9 +447,14 @@ otter_status otter_bandit_expire(otter_bandit *b, int64_t now_ms, size_t *n_expi
             continue;
         }
         if (e->state == OTTER__EV_PENDING && b->has_default) {
-            otter_status st = learn(b, e, b->default_reward, err);
-            if (st != OTTER_OK)
-                return st;
+            /* A policy may refuse the default (a Bernoulli model and a default of 2):
+             * the decision is dropped rather than left to block every later call. */
+            otter_error inner = {0};
+            otter_status st = learn(b, e, b->default_reward, &inner);
+            if (st == OTTER_INVALID)
+                b->dropped++;
+            else if (st != OTTER_OK)
+                return otter_error_set(err, st, "%s", inner.message);
         }
         e->state = OTTER__EV_EXPIRED;
         e->when_ms += b->wait_ms;
@@ -734,8 +742,9 @@ otter_status otter_bandit_reward(otter_bandit *b, const char *event_id, double r
 {
     if (!b)
         return otter_error_set(err, OTTER_INVALID, "bandit is required");
-    if (!isfinite(reward))
-        return otter_error_set(err, OTTER_INVALID, "reward must be a finite number");
+    if (!isfinite(reward) || fabs(reward) > OTTER__MAX_REWARD)
+        return otter_error_set(err, OTTER_INVALID,
+                               "reward must be a finite number of magnitude at most 1e100");
     int64_t now = now_or_clock(now_ms);
     otter__event *e = NULL;
     otter_status st = otter_bandit_expire(b, now, NULL, err);
