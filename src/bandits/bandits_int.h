@@ -11,5 +11,7 @@ const otter_param_spec *otter__bandit_common_params(void);
 size_t otter__bandit_common_count(void);
 
 extern const otter_bandit_type otter__bandit_egreedy;
+extern const otter_bandit_type otter__bandit_linucb;
+extern const otter_bandit_type otter__bandit_lints;
 
 #endif

@@ -13,6 +13,8 @@ static const otter_learner_type *const learners[] = {
 
 static const otter_bandit_type *const bandits[] = {
     &otter__bandit_egreedy,
+    &otter__bandit_linucb,
+    &otter__bandit_lints,
 };
 
 static const otter_gen_type *const gens[] = {
