@@ -106,7 +106,7 @@ int main(int argc, char **argv)
     if (otter_context_create(&ctx, &e) || otter_params_create(&params, &e) ||
         otter_params_parse(params, ptext, &e) || otter_instance_create(&inst, &e))
         return fail("setup", &e);
-    char names[64][16];
+    char names[64][24];
     const char *arms[64];
     if (k < 1 || k > 64 || d < 1)
         return fail("arms must be 1..64 and d >= 1", &e);

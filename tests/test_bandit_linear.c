@@ -32,7 +32,7 @@ static void teardown(void)
 /* A bandit with arms a0..a{k-1}. */
 static otter_bandit *make(const char *type, const char *params, size_t k)
 {
-    char names[MAXK][8];
+    char names[MAXK][24];
     const char *arms[MAXK];
     for (size_t a = 0; a < k; a++) {
         snprintf(names[a], sizeof names[a], "a%zu", a);
@@ -358,7 +358,7 @@ static void shared_context(otter_instance *inst, const double *q, size_t k)
     otter_instance_clear(inst);
     OK(otter_instance_num(inst, NULL, "bias", 1.0, err));
     for (size_t a = 0; a < k; a++) {
-        char ns[16];
+        char ns[24];
         snprintf(ns, sizeof ns, "@a%zu", a);
         OK(otter_instance_num(inst, ns, "q", q[a], err));
     }
