@@ -11,6 +11,14 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The solve's column step is worth inlining even where the compiler's size limits say
+ * otherwise: the two-solve loop calls it twice per step. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 void otter__chol_identity(size_t d, double diag, double *L)
 {
     double s = sqrt(diag);
@@ -116,52 +124,64 @@ void otter__chol_add_diag(size_t d, double *L, size_t k, double c, double *x)
     sweep(d, L, 1.0, L, x, k);
 }
 
-/* x -= u c over m values */
-static void axpy_neg(size_t m, double u, const double *restrict c, double *restrict x)
-{
-    size_t i = 0;
-    for (; i + 2 <= m; i += 2) {
-        x[i] -= u * c[i];
-        x[i + 1] -= u * c[i + 1];
-    }
-    if (i < m)
-        x[i] -= u * c[i];
-}
-
 void otter__chol_rdiag(size_t d, const double *L, double *rdiag)
 {
     for (size_t j = 0; j < d; j++)
         rdiag[j] = 1.0 / L[otter__chol_col(d, j)];
 }
 
-/* The solve is a chain through the columns: u_j needs x_j after column j - 1. The
- * chain is kept short: a multiplication by the cached reciprocal instead of a
- * division, and x_{j+1} updated first in a register, so the rest of the column's
- * axpy runs beside the next steps instead of in front of them. */
-
-/* Column j of the solve: u_j = x_j / L_jj, then x_i -= u_j L_ij below. *next carries
- * x_{j+1}, updated first, in a register. Returns u_j. */
-static inline double lstep(size_t d, size_t j, const double *c, const double *rdiag, double *x,
-                           double *next)
+/* x_i -= u0 c0_i + u1 c1_i over m values */
+static inline void axpy2_neg(size_t m, double u0, const double *restrict c0, double u1,
+                             const double *restrict c1, double *restrict x)
 {
-    double u = *next * rdiag[j];
-    x[j] = u;
-    if (j + 1 < d) {
-        *next = x[j + 1];
-        if (u != 0.0) { /* sparse rows (hashed or one-hot features) skip whole columns */
-            *next -= u * c[1];
-            axpy_neg(d - j - 2, u, c + 2, x + j + 2);
-        }
+    size_t i = 0;
+    for (; i + 2 <= m; i += 2) {
+        x[i] -= u0 * c0[i] + u1 * c1[i];
+        x[i + 1] -= u0 * c0[i + 1] + u1 * c1[i + 1];
     }
-    return u;
+    if (i < m)
+        x[i] -= u0 * c0[i] + u1 * c1[i];
+}
+
+/* The solve is a chain through the columns: u_j needs x_j after every column before
+ * it. It goes two columns at a time, so x is loaded and stored once per pair, and the
+ * chain is kept short: the two values the next pair starts from are carried in
+ * registers (n), updated before the rest of the pair's axpy, which then runs beside
+ * the next steps; the diagonal is a multiplication by its cached reciprocal. */
+static ALWAYS_INLINE void lstep2(size_t d, size_t j, const double *L, const double *rdiag,
+                                 double *x, double *n, double *u)
+{
+    const double *c0 = L + otter__chol_col(d, j), *c1 = L + otter__chol_col(d, j + 1);
+    double u0 = n[0] * rdiag[j], u1 = (n[1] - u0 * c0[1]) * rdiag[j + 1];
+    size_t m = d - j - 2; /* rows below the pair */
+    x[j] = u[0] = u0;
+    x[j + 1] = u[1] = u1;
+    if (m == 0)
+        return;
+    if (u0 == 0.0 && u1 == 0.0) { /* sparse rows (hashed, one-hot) skip whole columns */
+        n[0] = x[j + 2];
+        n[1] = m > 1 ? x[j + 3] : 0.0;
+        return;
+    }
+    n[0] = x[j + 2] - (u0 * c0[2] + u1 * c1[1]);
+    if (m > 1) {
+        n[1] = x[j + 3] - (u0 * c0[3] + u1 * c1[2]);
+        axpy2_neg(m - 2, u0, c0 + 4, u1, c1 + 3, x + j + 4);
+    }
 }
 
 double otter__chol_lsolve(size_t d, const double *L, const double *rdiag, double *x)
 {
-    double n2 = 0.0, next = d ? x[0] : 0.0;
-    for (size_t j = 0; j < d; j++) {
-        double u = lstep(d, j, L + otter__chol_col(d, j), rdiag, x, &next);
-        n2 += u * u;
+    double n[2] = {d > 0 ? x[0] : 0.0, d > 1 ? x[1] : 0.0}, u[2], n2 = 0.0;
+    size_t j = 0;
+    for (; j + 2 <= d; j += 2) {
+        lstep2(d, j, L, rdiag, x, n, u);
+        n2 += u[0] * u[0];
+        n2 += u[1] * u[1];
+    }
+    if (j < d) {
+        x[j] = n[0] * rdiag[j];
+        n2 += x[j] * x[j];
     }
     return n2;
 }
@@ -169,13 +189,22 @@ double otter__chol_lsolve(size_t d, const double *L, const double *rdiag, double
 void otter__chol_lsolve2(size_t d, const double *La, const double *rda, double *xa,
                          const double *Lb, const double *rdb, double *xb, double *n2a, double *n2b)
 {
-    double sa = 0.0, sb = 0.0, na = d ? xa[0] : 0.0, nb = d ? xb[0] : 0.0;
-    for (size_t j = 0; j < d; j++) {
-        size_t o = otter__chol_col(d, j);
-        double ua = lstep(d, j, La + o, rda, xa, &na);
-        double ub = lstep(d, j, Lb + o, rdb, xb, &nb);
-        sa += ua * ua;
-        sb += ub * ub;
+    double na[2] = {d > 0 ? xa[0] : 0.0, d > 1 ? xa[1] : 0.0}, ua[2], sa = 0.0;
+    double nb[2] = {d > 0 ? xb[0] : 0.0, d > 1 ? xb[1] : 0.0}, ub[2], sb = 0.0;
+    size_t j = 0;
+    for (; j + 2 <= d; j += 2) {
+        lstep2(d, j, La, rda, xa, na, ua);
+        lstep2(d, j, Lb, rdb, xb, nb, ub);
+        sa += ua[0] * ua[0];
+        sa += ua[1] * ua[1];
+        sb += ub[0] * ub[0];
+        sb += ub[1] * ub[1];
+    }
+    if (j < d) {
+        xa[j] = na[0] * rda[j];
+        sa += xa[j] * xa[j];
+        xb[j] = nb[0] * rdb[j];
+        sb += xb[j] * xb[j];
     }
     *n2a = sa;
     *n2b = sb;

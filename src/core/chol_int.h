@@ -3,8 +3,8 @@
  * Storage is LAPACK's packed lower format: column j, rows j..d-1, lies contiguously at
  * offset j*d - j*(j-1)/2, so the diagonal element of column j comes first. Every
  * kernel here walks columns, which keeps the inner loops contiguous: the rank-1 update
- * and the forward solve as axpy's down a column, the backward solve as dot products
- * down a column.
+ * as rotations down a column, the forward solve as axpy's down two columns at a time,
+ * the backward solve as dot products down a column.
  *
  * These are plain loops, not BLAS calls: at the sizes the linear bandits use (d of a
  * few dozen) the call overhead of a level-2 BLAS routine is comparable to the work
