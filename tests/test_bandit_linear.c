@@ -808,9 +808,10 @@ START_TEST(kernels_agree_bit_for_bit)
     otter__chol_lsolve2(D, La, rda, ya, Lb, rdb, yb, &ma, &mb);
     ck_assert(memcmp(xa, ya, sizeof xa) == 0 && memcmp(xb, yb, sizeof xb) == 0);
     ck_assert(memcmp(&na, &ma, sizeof na) == 0 && memcmp(&nb, &mb, sizeof nb) == 0);
-    /* every small size (odd tails, no pairs at all) against plain substitution */
-    for (size_t d = 1; d <= 6; d++) {
-        double L[21], rd[6], x[6], y[6], n2 = 0;
+    /* every small size (odd tails, no pairs at all): both solves against plain
+     * substitution */
+    for (size_t d = 1; d <= 7; d++) {
+        double L[28], rd[7], x[7], y[7], n2 = 0;
         for (size_t j = 0; j < d; j++)
             for (size_t i = j; i < d; i++)
                 L[otter__chol_col(d, j) + i - j] =
@@ -827,6 +828,15 @@ START_TEST(kernels_agree_bit_for_bit)
             ck_assert_msg(fabs(x[i] - y[i]) <= 1e-12 * (1 + fabs(y[i])), "d %zu, x%zu", d, i);
         }
         ck_assert(fabs(got - n2) <= 1e-12 * n2);
+        for (size_t i = 0; i < d; i++)
+            x[i] = y[i] = otter_rng_normal(&rng);
+        otter__chol_ltsolve(d, L, rd, x);
+        for (size_t i = d; i-- > 0;) {
+            for (size_t j = i + 1; j < d; j++)
+                y[i] -= L[otter__chol_col(d, i) + j - i] * y[j];
+            y[i] /= L[otter__chol_col(d, i)];
+            ck_assert_msg(fabs(x[i] - y[i]) <= 1e-12 * (1 + fabs(y[i])), "d %zu, L^T x%zu", d, i);
+        }
     }
 }
 END_TEST

@@ -210,11 +210,52 @@ void otter__chol_lsolve2(size_t d, const double *La, const double *rda, double *
     *n2b = sb;
 }
 
+/* *sa = sum a_i x_i, *sb = sum b_i x_i over m values, in one pass over x. */
+static inline void dot_pair(size_t m, const double *restrict a, const double *restrict b,
+                            const double *restrict x, double *sa, double *sb)
+{
+    double a0 = 0.0, a1 = 0.0, b0 = 0.0, b1 = 0.0;
+    size_t i = 0;
+    for (; i + 2 <= m; i += 2) {
+        a0 += a[i] * x[i];
+        a1 += a[i + 1] * x[i + 1];
+        b0 += b[i] * x[i];
+        b1 += b[i + 1] * x[i + 1];
+    }
+    if (i < m) {
+        a0 += a[i] * x[i];
+        b0 += b[i] * x[i];
+    }
+    *sa = a0 + a1;
+    *sb = b0 + b1;
+}
+
+/* Bottom up, two rows h = j - 1 and l = j - 2 per pass. Both rows need the sums over
+ * the values below them; those are taken in one pass over x, and the two newest values
+ * (the previous pass's) are added last, so a row waits on its predecessors for a few
+ * operations rather than a whole chain of additions. */
 void otter__chol_ltsolve(size_t d, const double *L, const double *rdiag, double *x)
 {
-    for (size_t j = d; j-- > 0;) {
-        const double *c = L + otter__chol_col(d, j);
-        x[j] = (x[j] - otter__dot(d - j - 1, c + 1, x + j + 1)) * rdiag[j];
+    size_t j = d;
+    for (; j >= 2; j -= 2) {
+        size_t h = j - 1, l = j - 2, m = d - j; /* m rows below h */
+        const double *ch = L + otter__chol_col(d, h) + 1, *cl = L + otter__chol_col(d, l) + 2;
+        double sh = 0.0, sl = 0.0;
+        if (m > 2)
+            dot_pair(m - 2, ch + 2, cl + 2, x + j + 2, &sh, &sl);
+        for (size_t i = m < 2 ? m : 2; i-- > 0;) {
+            sh += ch[i] * x[j + i];
+            sl += cl[i] * x[j + i];
+        }
+        x[h] = (x[h] - sh) * rdiag[h];
+        x[l] = (x[l] - sl - cl[-1] * x[h]) * rdiag[l];
+    }
+    if (j == 1) {
+        const double *c = L + 1;
+        double s = d > 2 ? otter__dot(d - 2, c + 1, x + 2) : 0.0;
+        if (d > 1)
+            s += c[0] * x[1];
+        x[0] = (x[0] - s) * rdiag[0];
     }
 }
 
