@@ -196,6 +196,13 @@ static uint32_t next_model(otter__lin *s, const otter__lin_model *m, const doubl
     return next;
 }
 
+static otter__lin_model *model_of(otter__lin *s, uint32_t slot)
+{
+    if (slot >= s->n_slots || !s->arm[slot].live)
+        return NULL;
+    return s->shared ? s->global : s->arm[slot].own;
+}
+
 static int diag_positive(const otter__lin *s, const double *L)
 {
     for (size_t j = 0; j < s->d; j++) {
@@ -213,7 +220,7 @@ otter_status otter__lin_update(otter__lin *s, uint32_t slot, const double *x, do
         return otter_error_set(err, OTTER_INVALID, "a linear policy learns from a context row");
     if (!isfinite(r) || !otter__all_finite(s->d, x))
         return otter_error_set(err, OTTER_INVALID, "reward and context must be finite");
-    otter__lin_model *m = (otter__lin_model *)otter__lin_model_of(s, slot);
+    otter__lin_model *m = model_of(s, slot);
     if (!m)
         return otter_error_set(err, OTTER_INTERNAL, "arm slot %u has no model", (unsigned)slot);
     otter__lin_arm *a = &s->arm[slot];
