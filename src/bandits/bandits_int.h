@@ -16,5 +16,7 @@ extern const otter_bandit_type otter__bandit_thompson;
 extern const otter_bandit_type otter__bandit_softmax;
 extern const otter_bandit_type otter__bandit_exp3;
 extern const otter_bandit_type otter__bandit_ab;
+extern const otter_bandit_type otter__bandit_linucb;
+extern const otter_bandit_type otter__bandit_lints;
 
 #endif
