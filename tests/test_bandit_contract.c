@@ -121,6 +121,16 @@ START_TEST(contract)
     encode(b, &after);
     ck_assert_msg(same(&before, &after), "%s: a rejected reward changed the state", t->name);
     if (t->contextual) {
+        /* finite values that add up to infinity in one dimension are refused */
+        otter_bandit *nm = make(t->name, "dim=8,features=f1");
+        double big = 1e308;
+        otter_instance_clear(inst);
+        OK(otter_instance_set_dense(inst, &big, 1, err));
+        OK(otter_instance_num(inst, "", "f1", 1e308, err));
+        memset(&e, 0, sizeof e);
+        ck_assert_int_eq(otter_bandit_rank(nm, &rq, &d, &e), OTTER_INVALID);
+        ck_assert(strstr(e.message, "overflows"));
+        otter_bandit_destroy(nm);
         /* a dense context longer than dim is an error, not silently cut */
         double wide[9] = {0};
         otter_instance_clear(inst);

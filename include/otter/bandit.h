@@ -83,7 +83,7 @@ typedef struct otter_bandit_choice {
 /* Per-arm statistics for people. NaN where a policy has no such notion. */
 typedef struct otter_arm_stats {
     uint64_t pulls;      /* rewards learned from (including default rewards) */
-    double reward_sum;   /* sum of those rewards (discounted when the policy discounts) */
+    double reward_sum;   /* sum of those rewards, all time (not discounted) */
     double mean;         /* mean reward */
     double estimate;     /* the policy's value estimate (posterior mean, ...) */
     double lower, upper; /* credible / confidence interval of the estimate (95%) */

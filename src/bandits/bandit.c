@@ -587,6 +587,11 @@ static otter_status context_rows(otter_bandit *b, const otter_instance *ctx, siz
         if (j != SIZE_MAX)
             x[j] += f.value;
     }
+    for (size_t j = 0; j < d; j++)
+        if (!isfinite(x[j]))
+            return otter_error_set(err, OTTER_INVALID,
+                                   "context dimension %zu overflows (features add up to %g)", j,
+                                   x[j]);
     for (size_t c = 1; c < n; c++)
         memcpy(x + c * d, x, d * sizeof *x);
     for (size_t i = 0; i < nf; i++) {
@@ -599,6 +604,9 @@ static otter_status context_rows(otter_bandit *b, const otter_instance *ctx, siz
             if (strcmp(b->arms[b->cand_arm[c]].name, f.ns + 1) == 0)
                 x[c * d + j] += f.value;
     }
+    for (size_t i = 0; i < n * d; i++)
+        if (!isfinite(x[i]))
+            return otter_error_set(err, OTTER_INVALID, "a per-arm context value overflows");
     return OTTER_OK;
 }
 
@@ -712,8 +720,12 @@ otter_status otter_bandit_rank(otter_bandit *b, const otter_rank_request *req, o
     memcpy(e.id, id, sizeof id);
     if ((st = fill_decision(b, n, &ch, out, err)) != OTTER_OK)
         return st;
-    if ((st = b->events->ops->put(b->events, &e, err)) != OTTER_OK)
+    if ((st = b->events->ops->put(b->events, &e, err)) != OTTER_OK) {
+        out->n_ranking = 0; /* no decision was recorded: none is returned */
+        out->arm = NULL;
+        out->event_id[0] = '\0';
         return st;
+    }
     memcpy(out->event_id, id, sizeof id);
     b->decisions++;
     return OTTER_OK;

@@ -8,6 +8,7 @@
 
 #include "arms_int.h"
 #include "bandits_int.h"
+#include "policy_int.h"
 
 enum { P_EPSILON, P_DECAY, P_DISCOUNT, P_WINDOW, P_COUNT };
 
@@ -25,10 +26,7 @@ typedef struct egreedy {
 
 static otter_status eg_check(const otter_param_value *v, otter_error *err)
 {
-    if (v[P_DISCOUNT].d < 1.0 && v[P_WINDOW].i > 0)
-        return otter_error_set(err, OTTER_INVALID,
-                               "parameters 'discount' and 'window' are alternatives; set one");
-    return OTTER_OK;
+    return otter__arms_params_check(v[P_DISCOUNT].d, v[P_WINDOW].i, err);
 }
 
 static otter_status make(const otter_param_value *v, egreedy **out, otter_error *err)
@@ -66,8 +64,10 @@ static void eg_remove(void *self, uint32_t slot)
 static otter_status eg_rank(const void *self, const otter_bandit_candidates *c,
                             otter_bandit_choice *out, otter_error *err)
 {
-    (void)err;
     const egreedy *g = self;
+    otter_status st = otter__arms_check_candidates(&g->arms, c, "epsilon-greedy", err);
+    if (st != OTTER_OK)
+        return st;
     double eps = g->epsilon / (1.0 + g->decay * (double)g->arms.t);
     double best = -INFINITY;
     size_t n_best = 0;
@@ -104,8 +104,11 @@ static otter_status eg_update(void *self, uint32_t slot, const double *x, double
 {
     (void)x;
     (void)propensity;
-    (void)err;
-    otter__arms_update(&((egreedy *)self)->arms, slot, reward);
+    egreedy *g = self;
+    if (!otter__arms_live(&g->arms, slot))
+        return otter_error_set(err, OTTER_INTERNAL, "epsilon-greedy has no arm in slot %u",
+                               (unsigned)slot);
+    otter__arms_update(&g->arms, slot, reward);
     return OTTER_OK;
 }
 
@@ -143,7 +146,7 @@ static otter_status eg_decode(const otter_param_value *v, size_t dim, uint16_t v
 static void eg_stats(const void *self, const uint32_t *slot, size_t n, otter_rng *rng,
                      otter_arm_stats *out)
 {
-    otter__arms_normal_stats(&((const egreedy *)self)->arms, slot, n, rng, out);
+    otter__arms_stats_safe(&((const egreedy *)self)->arms, slot, n, rng, out);
 }
 
 static void eg_describe(const void *self, const otter_kv_sink *sink)
