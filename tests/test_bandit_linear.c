@@ -1,6 +1,6 @@
 /* The linear contextual bandits, linucb and lints: they learn a linear world (close to
- * the oracle, far ahead of epsilon-greedy, the one non-contextual policy on this
- * branch), their Cholesky-updated models equal from-scratch LAPACK solves, forgetting
+ * the oracle, far ahead of the non-contextual epsilon-greedy and Gaussian Thompson
+ * sampling), their Cholesky-updated models equal from-scratch LAPACK solves, forgetting
  * follows a switched world, a shared model learns per-arm features, and the contract:
  * bit-identical round trips mid-stream, determinism, named parameter errors, NaN/Inf
  * refused with the state unchanged, arms added and removed mid-stream. */
@@ -177,11 +177,14 @@ START_TEST(approaches_the_oracle_and_beats_epsilon_greedy)
     world w;
     world_make(&w, 5, 8, 4000, 17, 0.1);
     result eg = play_new("epsilon-greedy", "", &w);
+    result ts = play_new("thompson", "likelihood=gaussian", &w);
     result r = play_new(learners[_i].type, learners[_i].params, &w);
     printf("%s(%s): last 20%% %.4f vs oracle %.4f (%.1f%%); regret %.1f vs epsilon-greedy "
-           "%.1f\n",
+           "%.1f, thompson %.1f\n",
            learners[_i].type, learners[_i].params, r.last, r.oracle_last,
-           100 * r.last / r.oracle_last, r.regret, eg.regret);
+           100 * r.last / r.oracle_last, r.regret, eg.regret, ts.regret);
+    ck_assert_msg(r.regret < 0.2 * ts.regret, "%s: regret %.1f vs thompson %.1f", learners[_i].type,
+                  r.regret, ts.regret);
     ck_assert_msg(r.last >= 0.95 * r.oracle_last, "%s: %.4f vs oracle %.4f", learners[_i].type,
                   r.last, r.oracle_last);
     ck_assert_msg(r.regret < 0.2 * eg.regret, "%s: regret %.1f vs epsilon-greedy %.1f",
