@@ -424,6 +424,27 @@ START_TEST(corrupt_grown_tree_rejected)
 }
 END_TEST
 
+/* The name table is read by the classifier's code; a corrupt one in a hoeffding-reg blob
+ * is reported as hoeffding-reg state, not hoeffding state. */
+START_TEST(corrupt_name_table_names_the_type)
+{
+    otter_learner *l = test_learner(ctx, "hoeffding-reg", ""), *r = NULL;
+    otter_gen *g = test_gen(ctx, "friedman", "", 1);
+    prequential(l, g, 100);
+    otter_buf b = OTTER_BUF_INIT;
+    test_encode(l, &b);
+    b.data[test_blob_payload_at(&b) + 4] = 9; /* the first attribute's kind */
+    test_blob_fix_crc(&b);
+    otter_error e = {0};
+    ck_assert_int_eq(otter_learner_decode(ctx, b.data, b.len, &r, &e), OTTER_CORRUPT);
+    ck_assert_str_eq(e.message, "hoeffding-reg state: bad attribute");
+    ck_assert_ptr_null(r);
+    otter_buf_free(&b);
+    otter_gen_destroy(g);
+    otter_learner_destroy(l);
+}
+END_TEST
+
 /* ---- parameters and inputs ---- */
 
 START_TEST(bad_params_named)
@@ -675,6 +696,7 @@ int main(void)
     tcase_add_test(tc, round_trip_bit_identical);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, corrupt_grown_tree_rejected);
+    tcase_add_test(tc, corrupt_name_table_names_the_type);
     tcase_add_test(tc, bad_params_named);
     tcase_add_test(tc, unseen_categories_and_missing);
     tcase_add_test(tc, missing_is_not_zero);

@@ -193,12 +193,15 @@ otter_status otter__ht_lookup_row(ht_model *m, const otter_instance *inst, otter
 /* Tries to split the leaf at nid in place (nid becomes the split node). 0 on NOMEM. */
 int otter__ht_attempt_split(ht_model *m, uint32_t nid);
 /* State pieces in the hoeffding payload format: the attribute and value tables, and
- * one leaf slot's statistics (read_leaf fills leaf and dist; leaf->obs must be NULL). */
+ * one leaf slot's statistics (read_leaf fills leaf and dist; leaf->obs must be NULL).
+ * The readers are shared by every tree type; `type` is the name of the type whose blob
+ * is read ("hoeffding", "hat", "hoeffding-reg"), which OTTER_CORRUPT messages start
+ * with ("hat state: bad attribute"). */
 void otter__ht_write_names(const ht_model *m, otter__wr *w);
-otter_status otter__ht_read_names(ht_model *m, otter__rd *r, otter_error *err);
+otter_status otter__ht_read_names(ht_model *m, otter__rd *r, const char *type, otter_error *err);
 void otter__ht_write_leaf(const ht_model *m, otter__wr *w, uint32_t leaf);
-otter_status otter__ht_read_leaf(ht_model *m, otter__rd *r, ht_leaf *leaf, double *dist,
-                                 otter_error *err);
+otter_status otter__ht_read_leaf(ht_model *m, otter__rd *r, const char *type, ht_leaf *leaf,
+                                 double *dist, otter_error *err);
 /* Class probabilities at the leaf nid for a row, without changing the model. */
 void otter__ht_leaf_probs(const ht_model *m, uint32_t nid, const otter_instance *inst, double *p);
 void otter__ht_fill(const ht_model *m, const double *p, otter_prediction *out);

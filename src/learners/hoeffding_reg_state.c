@@ -308,7 +308,7 @@ otter_status otter__hr_decode(hr_model *m, const uint8_t *p, size_t len, otter_e
 {
     otter__rd r;
     otter__rd_init(&r, p, len);
-    otter_status st = otter__ht_read_names(m->names, &r, err);
+    otter_status st = otter__ht_read_names(m->names, &r, "hoeffding-reg", err);
     if (st == OTTER_OK)
         st = read_scales(m, &r, err);
     if (st == OTTER_OK)
