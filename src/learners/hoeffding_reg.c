@@ -274,9 +274,16 @@ static double model_resolved(const hr_model *m, const hr_leaf *l, const otter_in
     return m->ys.mean + m->y_sd * s;
 }
 
-static int use_model(const hr_model *m, const hr_leaf *l)
+int otter__hr_use_model(const hr_model *m, const hr_leaf *l)
 {
     return m->leaf_pred == HR_MODEL || (m->leaf_pred == HR_ADAPTIVE && l->err_model < l->err_mean);
+}
+
+double otter__hr_leaf_default(const hr_model *m, const hr_leaf *l)
+{
+    if (!otter__hr_use_model(m, l))
+        return mean_pred(l);
+    return m->ys.mean + m->y_sd * (l->n_w ? l->w[0] : 0.0); /* model_pred with no inputs */
 }
 
 static void fill(double value, otter_prediction *out)
@@ -293,7 +300,7 @@ static otter_status hr_predict(const void *self, const otter_instance *inst, ott
     (void)err;
     const hr_model *m = self;
     const hr_leaf *l = &m->leaves[m->nodes[sort_row(m, inst)].leaf];
-    fill(use_model(m, l) ? model_pred(m, l, inst) : mean_pred(l), out);
+    fill(otter__hr_use_model(m, l) ? model_pred(m, l, inst) : mean_pred(l), out);
     return OTTER_OK;
 }
 
@@ -467,7 +474,7 @@ static otter_status hr_update(hr_model *m, const otter_instance *inst, double y,
         return st;
     double pm = mean_pred(l), pmod = m->leaf_pred != HR_MEAN ? model_resolved(m, l, inst) : 0.0;
     if (out)
-        fill(use_model(m, l) ? pmod : pm, out);
+        fill(otter__hr_use_model(m, l) ? pmod : pm, out);
     if ((st = add_row(m, nid, inst, err)) != OTTER_OK)
         return st;
     if (m->leaf_pred == HR_ADAPTIVE) {
@@ -574,4 +581,5 @@ const otter_learner_type otter__learner_hoeffding_reg = {
     .bytes = hr_bytes,
     .destroy = hr_destroy,
     .predict_learn = hr_predict_learn,
+    .dump = otter__hr_dump,
 };

@@ -56,15 +56,11 @@ typedef struct hr_leaf {
     uint32_t node;
 } hr_leaf;
 
-typedef struct hr_node {
-    uint32_t attr; /* split attribute, HT_NONE for a leaf */
-    uint32_t leaf; /* leaf slot (leaves only) */
-    uint32_t kids; /* offset of the children in m->kids */
-    uint32_t n_kids;
-    uint32_t major; /* branch for rows missing the attribute or with an unseen value */
-    uint32_t depth;
-    double threshold; /* numeric split: value <= threshold goes to branch 0 */
-} hr_node;
+/* A node is laid out as the classifier's (attribute or HT_NONE for a leaf, leaf slot,
+ * children offset and count, major branch, depth, threshold), which lets the text dump
+ * walk both trees (hoeffding_dump_int.h). An empty categorical branch's child is the
+ * major branch's child. */
+typedef ht_node hr_node;
 
 /* One feature of the row being learned, resolved: attribute id (HT_NONE: unknown,
  * HT_SKIP: an occurrence of the wrong kind), categorical value number, and the
@@ -157,12 +153,14 @@ void otter__hr_branch_stats(const hr_model *m, const hr_leaf *leaf, const hr_spl
  * on NOMEM, with the tree unchanged. */
 int otter__hr_attempt_split(hr_model *m, uint32_t nid);
 
-/* ---- state (hoeffding_reg_state.c) ---- */
+/* ---- state (hoeffding_reg_state.c) and the text dump (hoeffding_reg_dump.c) ---- */
 
 otter_status otter__hr_encode(const hr_model *m, otter_buf *out, otter_error *err);
 /* m freshly made from the parameters, with no nodes. */
 otter_status otter__hr_decode(hr_model *m, const uint8_t *p, size_t len, otter_error *err);
 void otter__hr_describe(const hr_model *m, const otter_kv_sink *sink);
+/* The learner table's dump method (self is an hr_model). */
+otter_status otter__hr_dump(const void *self, otter_buf *out, otter_error *err);
 
 /* ---- shared by the three files (hoeffding_reg.c) ---- */
 
@@ -170,6 +168,11 @@ void otter__hr_describe(const hr_model *m, const otter_kv_sink *sink);
 int otter__hr_reserve(hr_model *m, size_t nodes, size_t leaves);
 /* Grows the per-attribute standardization table to the attribute count. 0 on NOMEM. */
 int otter__hr_fit_xs(hr_model *m);
+/* Whether the leaf predicts with its linear model (model, or adaptive when the model's
+ * faded error is the lower) rather than its mean. */
+int otter__hr_use_model(const hr_model *m, const hr_leaf *l);
+/* The leaf's prediction for a row without features (every input at its mean). */
+double otter__hr_leaf_default(const hr_model *m, const hr_leaf *l);
 /* Recomputes the cached scale of an attribute's statistics, and the target's sd. */
 void otter__hr_xstat_rescale(hr_xstat *s);
 void otter__hr_target_rescale(hr_model *m);

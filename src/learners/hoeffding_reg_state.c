@@ -345,9 +345,7 @@ void otter__hr_describe(const hr_model *m, const otter_kv_sink *sink)
     if (sink->num) {
         size_t model_leaves = 0;
         for (size_t l = 0; l < m->n_leaves; l++)
-            model_leaves +=
-                m->leaf_pred == HR_MODEL ||
-                (m->leaf_pred == HR_ADAPTIVE && m->leaves[l].err_model < m->leaves[l].err_mean);
+            model_leaves += otter__hr_use_model(m, &m->leaves[l]);
         sink->num(sink->ud, "nodes", (double)m->n_nodes);
         sink->num(sink->ud, "leaves", (double)m->n_leaves);
         sink->num(sink->ud, "depth", (double)m->depth);
