@@ -223,6 +223,32 @@ otter_status otter__ht_leaf_learn(ht_model *m, uint32_t nid, const otter_instanc
                                   const ht_leaf_pred *lp, size_t y, double w, otter_error *err);
 
 /* ---- memory bound (hoeffding_mem.c) ----
+ * The ranking shared by the tree types: rank[] lists every live leaf that may gather
+ * statistics, with its promise (what splitting it could win; larger is better), its
+ * place in the tree type's canonical listing (seq, which breaks ties) and the id the
+ * tree type knows it by. otter__ht_mem_enforce sorts it; with rerank (every
+ * memory_period rows) it makes the most promising leaves that fit at the active
+ * leaves' average observer size active and the rest inactive; then, while the tree is
+ * over max_bytes, it deactivates the least promising active leaves until it is at 95%
+ * of the bound. */
+typedef struct ht_rank {
+    double promise;
+    uint32_t seq, id;
+} ht_rank;
+
+typedef struct ht_mem_tree {
+    void *self;
+    size_t max_bytes;                  /* > 0 */
+    size_t (*bytes)(const void *self); /* what the bound measures, now */
+    int (*inactive)(const void *self, uint32_t id);
+    size_t (*obs_bytes)(const void *self, uint32_t id); /* what deactivating frees */
+    size_t (*full_leaf_bytes)(const void *self);        /* a leaf's observers when none shows it */
+    void (*activate)(void *self, uint32_t id);          /* observers start empty */
+    void (*deactivate)(void *self, uint32_t id);        /* frees the observers */
+} ht_mem_tree;
+void otter__ht_mem_enforce(const ht_mem_tree *t, ht_rank *rank, size_t n, int rerank);
+
+/* The classifier's side.
  * After each learned row the tree type calls otter__ht_mem_due with the bytes it holds
  * outside m; when that returns nonzero it lists every live leaf node in its canonical
  * pre-order (otter__ht_rank_push, after otter__ht_rank_reset) and calls
