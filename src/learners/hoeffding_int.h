@@ -24,6 +24,10 @@
 #include "core/instance_int.h"
 #include "otter/learner.h"
 
+/* What max_bytes leaves for the learner handle and its parameter text (a few hundred
+ * bytes), which otter_learner_bytes adds to the type's own size. */
+#define HT_HANDLE_ALLOWANCE 1024
+
 #define HT_NONE UINT32_MAX
 #define HT_SKIP (UINT32_MAX - 1) /* a row's feature of the wrong kind for its attribute */
 

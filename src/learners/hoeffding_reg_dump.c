@@ -15,6 +15,8 @@
  *                           weight in the leaf's model is not 0
  *   adaptive: mean          adaptive, the mean has the lower faded error now
  *   adaptive: model, 3 inputs   adaptive, the model has
+ * and ", inactive" for a leaf deactivated under max_bytes (no split statistics; it
+ * still predicts and learns as shown).
  * Numbers are printed with 6 significant digits (they describe the leaf; the thresholds
  * that route rows are the exact ones). */
 #include <math.h>
@@ -66,6 +68,8 @@ static void leaf_line(const void *ud, uint32_t nid, ht_text *t)
         otter__ht_text_str(t, model ? ", adaptive: model, " : ", adaptive: mean");
     if (model)
         otter__ht_text_printf(t, "%zu inputs", model_inputs(m, l));
+    if (l->inactive)
+        otter__ht_text_str(t, ", inactive");
     otter__ht_text_put(t, ")\n", 2);
 }
 
