@@ -1,9 +1,11 @@
 /* Hoeffding tree regressor (`hoeffding-reg`): prequential error on Friedman #1 against a
  * running mean and linear regression, the split found on a noiseless step, what mean,
  * model and adaptive leaves do on a piecewise-linear target, bit-identical round trips
- * and determinism, parameter validation, unseen and empty categories, missing features
- * treated as missing (not zero), NaN/Inf rejected with the model unchanged, the fixed
- * memory of the numeric observer, and corrupt blobs of a grown tree. */
+ * and determinism, the text dump, parameter validation, unseen and empty categories,
+ * missing features treated as missing (not zero), NaN/Inf rejected with the model
+ * unchanged, the fixed memory of the numeric observer, corrupt blobs of a grown tree
+ * and of an old state version, and a leaf deactivated by max_bytes that keeps learning
+ * (the bound itself is tested in test_ht_memory.c). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -573,6 +575,64 @@ START_TEST(corrupt_name_table_names_the_type)
 }
 END_TEST
 
+/* A payload of state version 1 (before max_bytes) is refused with a clear
+ * OTTER_VERSION, not read as something else. */
+START_TEST(old_state_version_refused)
+{
+    otter_learner *l = test_learner(ctx, "hoeffding-reg", ""), *r = NULL;
+    otter_buf b = OTTER_BUF_INIT;
+    test_encode(l, &b);
+    size_t at = test_blob_version_at(&b);
+    ck_assert_uint_eq(b.data[at] | b.data[at + 1] << 8, 2);
+    b.data[at] = 1;
+    test_blob_fix_crc(&b);
+    otter_error e = {0};
+    ck_assert_int_eq(otter_learner_decode(ctx, b.data, b.len, &r, &e), OTTER_VERSION);
+    ck_assert_msg(strstr(e.message, "hoeffding-reg state version 1") &&
+                      strstr(e.message, "memory bound"),
+                  "%s", e.message);
+    ck_assert_ptr_null(r);
+    otter_buf_free(&b);
+    otter_learner_destroy(l);
+}
+END_TEST
+
+/* A bound below what the tree needs anyway: the root leaf is deactivated at once and
+ * never splits, but it still predicts and learns (mean, model, the choice between
+ * them), and the dump says it is inactive. */
+START_TEST(inactive_leaf_keeps_learning)
+{
+    otter_learner *l =
+        test_learner(ctx, "hoeffding-reg", "max_bytes=1500,grace_period=50,memory_period=1000");
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    otter_rng rng;
+    otter_rng_seed(&rng, 17);
+    for (int i = 0; i < 20000; i++) { /* y = 3 + 4 x: a model leaf fits it exactly */
+        otter_instance_clear(inst);
+        double x = otter_rng_uniform(&rng);
+        OK(otter_instance_num(inst, NULL, "x", x, err));
+        OK(otter_instance_num(inst, NULL, "d", otter_rng_uniform(&rng), err));
+        OK(otter_learner_learn(l, inst, 3 + 4 * x, 1.0, err));
+    }
+    captured c = describe(l);
+    ck_assert(c.nodes == 1 && c.model_leaves == 1);
+    otter_instance_clear(inst);
+    OK(otter_instance_num(inst, NULL, "x", 0.0, err));
+    ck_assert_double_eq_tol(predict(l, inst), 3.0, 0.05);
+    otter_instance_clear(inst);
+    OK(otter_instance_num(inst, NULL, "x", 1.0, err));
+    ck_assert_double_eq_tol(predict(l, inst), 7.0, 0.05);
+    char *text = test_dump(l);
+    ck_assert_msg(strncmp(text, "leaf: ", 6) == 0 &&
+                      strstr(text, ", adaptive: model, 2 inputs, inactive)\n"),
+                  "%s", text);
+    free(text);
+    otter_instance_destroy(inst);
+    otter_learner_destroy(l);
+}
+END_TEST
+
 /* ---- parameters and inputs ---- */
 
 START_TEST(bad_params_named)
@@ -828,6 +888,8 @@ int main(void)
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, corrupt_grown_tree_rejected);
     tcase_add_test(tc, corrupt_name_table_names_the_type);
+    tcase_add_test(tc, old_state_version_refused);
+    tcase_add_test(tc, inactive_leaf_keeps_learning);
     tcase_add_test(tc, bad_params_named);
     tcase_add_test(tc, unseen_categories_and_missing);
     tcase_add_test(tc, missing_is_not_zero);

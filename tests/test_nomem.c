@@ -54,6 +54,11 @@ static const spec specs[] = {
      * spread, so 40 rows grow a tree */
     {"hoeffding-reg", "grace_period=8,tau=1,min_branch_weight=1,bins=4", "friedman",
      OTTER_TASK_REGRESSION, 1},
+    /* the same under a memory bound it soon reaches: leaves are ranked, deactivated and
+     * reactivated along the way */
+    {"hoeffding-reg",
+     "grace_period=8,tau=1,min_branch_weight=1,bins=4,max_bytes=7000,memory_period=3", "friedman",
+     OTTER_TASK_REGRESSION, 1},
 };
 
 struct world {
