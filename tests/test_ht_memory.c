@@ -113,9 +113,10 @@ START_TEST(bound_holds_and_accuracy_degrades_gracefully)
     const double frac[] = {0.5, 0.25, 0.125};
     /* measured (accuracy points lost): hoeffding -0.2, -1.0, -2.7; hat -0.7, -3.2, -7.1
      * (its ADWIN detectors take a share of the bound that the plain tree spends on
-     * statistics). hoeffding-reg on friedman (RMSE 1.885 unbounded, peak 4.98 MB):
-     * +0.003%, +0.5%, +4.0% RMSE, checked as relative increases below. */
-    const double slack[3][3] = {{0.01, 0.02, 0.04}, {0.02, 0.05, 0.09}, {0.01, 0.02, 0.06}};
+     * statistics). hoeffding-reg on friedman (RMSE 1.8845 unbounded, peak 4.98 MB):
+     * RMSE +0.003%, +0.3%, +1.5% (relative; with a leaf slot 8 bytes larger it was
+     * +0.003%, +0.5%, +4.0%: which leaves stay active shifts with the layout). */
+    const double slack[3][3] = {{0.01, 0.02, 0.04}, {0.02, 0.05, 0.09}, {0.01, 0.02, 0.05}};
     for (size_t f = 0; f < 3; f++) {
         size_t bound = (size_t)((double)free_run.peak * frac[f]);
         char params[96];

@@ -52,8 +52,8 @@ typedef struct hr_leaf {
     double seen_at_check;       /* seen at the last split attempt */
     double err_mean, err_model; /* faded absolute errors of the two predictors */
     double *w;                  /* linear model: w[0] bias, w[1 + a] attribute a */
-    uint32_t n_w;               /* 0 with leaf_prediction=mean */
     hr_obs *obs;                /* n_obs slots indexed by attribute id */
+    uint32_t n_w;               /* 0 with leaf_prediction=mean */
     uint32_t n_obs;
     uint32_t node;
     /* 1: deactivated under max_bytes: no observers, no splits; the mean, the model and
