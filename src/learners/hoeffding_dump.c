@@ -13,10 +13,12 @@
  *   alternate: (w=340.0)                         (hat) the node's alternate subtree
  * A branch's child is indented one level below the branch line; an alternate comes
  * after its node's branches, at the node's level, with its subtree one level below.
- * w is the weight under the branch: the sum of the class weights of the leaves below
- * it. A new leaf starts from its parent's observer counts for its side of the split (as
- * in MOA), which leave out what the parent had inherited itself, so w approximates,
- * and after several splits can fall below, the weight of the rows that went down it.
+ * w is the weight under the branch: the sum of the weights of the leaves below it
+ * (class weights; the regressor's target weight). A new leaf starts from its parent's
+ * observer counts for its side of the split (as in MOA), which leave out what the
+ * parent had inherited itself (and, in the regressor, rows without the attribute), so
+ * w approximates, and after several splits can fall below, the weight of the rows that
+ * went down it.
  * "takes missing" marks the branch for rows without the attribute, or with it of the
  * other kind (and, for a categorical split, with a value that had no branch when the
  * node split).
