@@ -301,6 +301,19 @@ expect_rc describetree 0 &&
     json describetree "$T/describetree.out" \
         "r['type'] == 'hoeffding-reg' and r['updates'] == $N and r['nodes'] >= 3 and \
          r['leaves'] >= 2 and r['split_attributes'] != '' and r['params']['grace_period'] == 100"
+# ... and printed as text: one 'if' line per split, one leaf line (prediction, target
+# mean and sd, weight, adaptive strategy) per leaf, as describe counts them.
+run regtree_text describe --tree "$T/tree.bin"
+expect_rc regtree_text 0
+head -n 1 "$T/regtree_text.out" | grep -qE '^if x[0-9] <= [-+0-9.e]+ \(w=[0-9.]+(, takes missing)?\)$' ||
+    fail "regression tree dump: first line is '$(head -n 1 "$T/regtree_text.out")'"
+num='-?[0-9.]+(e[-+][0-9]+)?'
+leaves=$(grep -cE "^ *leaf: $num \(mean=$num, sd=$num, w=[0-9.]+, adaptive: (mean|model, [0-9]+ inputs)\)$" \
+    "$T/regtree_text.out")
+ifs=$(grep -c '^ *if ' "$T/regtree_text.out")
+json describetree "$T/describetree.out" \
+    "r['leaves'] == $leaves and r['nodes'] - r['leaves'] == $ifs and \
+     $(wc -l <"$T/regtree_text.out") == r['nodes'] - 1 + r['leaves']"
 run loadtree eval --load "$T/tree.bin" "$T/fried.csv"
 expect_rc loadtree 0 &&
     json loadtree "$T/loadtree.out" \

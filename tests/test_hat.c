@@ -210,6 +210,36 @@ START_TEST(round_trip_with_alternate)
 }
 END_TEST
 
+/* The name table and leaf records are read by code shared with hoeffding; a corrupt
+ * one in a hat blob is reported as hat state, not hoeffding state. */
+START_TEST(corrupt_shared_records_name_hat)
+{
+    otter_learner *l = test_learner(ctx, "hat", ""), *x = NULL;
+    otter_buf b = OTTER_BUF_INIT;
+    /* a fresh tree: no names, seven counters, then the root leaf's record */
+    test_encode(l, &b);
+    size_t leaf_at = test_blob_payload_at(&b) + 4 + 4 + 7 * 8 + 4;
+    memset(b.data + leaf_at, 0xff, 8); /* seen_at_check = NaN */
+    test_blob_fix_crc(&b);
+    otter_error e = {0};
+    ck_assert_int_eq(otter_learner_decode(ctx, b.data, b.len, &x, &e), OTTER_CORRUPT);
+    ck_assert_msg(strncmp(e.message, "hat state: ", 11) == 0, "%s", e.message);
+    /* a tree with attributes: the first one's kind byte */
+    otter_gen *g = test_gen(ctx, "agrawal", "", 1);
+    prequential(l, g, 100, 0);
+    test_encode(l, &b);
+    b.data[test_blob_payload_at(&b) + 4] = 9;
+    test_blob_fix_crc(&b);
+    otter_error e2 = {0};
+    ck_assert_int_eq(otter_learner_decode(ctx, b.data, b.len, &x, &e2), OTTER_CORRUPT);
+    ck_assert_str_eq(e2.message, "hat state: bad attribute");
+    ck_assert_ptr_null(x);
+    otter_buf_free(&b);
+    otter_gen_destroy(g);
+    otter_learner_destroy(l);
+}
+END_TEST
+
 START_TEST(deterministic)
 {
     otter_learner *a = test_learner(ctx, "hat", ""), *b = test_learner(ctx, "hat", "");
@@ -252,6 +282,7 @@ int main(void)
     tcase_add_test(tc, stationary_matches_hoeffding);
     tcase_add_test(tc, recovers_after_drift);
     tcase_add_test(tc, round_trip_with_alternate);
+    tcase_add_test(tc, corrupt_shared_records_name_hat);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, bad_params_rejected);
     suite_add_tcase(s, tc);

@@ -1,9 +1,11 @@
 /* Hoeffding tree regressor (`hoeffding-reg`): prequential error on Friedman #1 against a
  * running mean and linear regression, the split found on a noiseless step, what mean,
  * model and adaptive leaves do on a piecewise-linear target, bit-identical round trips
- * and determinism, parameter validation, unseen and empty categories, missing features
- * treated as missing (not zero), NaN/Inf rejected with the model unchanged, the fixed
- * memory of the numeric observer, and corrupt blobs of a grown tree. */
+ * and determinism, the text dump, parameter validation, unseen and empty categories,
+ * missing features treated as missing (not zero), NaN/Inf rejected with the model
+ * unchanged, the fixed memory of the numeric observer, corrupt blobs of a grown tree
+ * and of an old state version, and a leaf deactivated by max_bytes that keeps learning
+ * (the bound itself is tested in test_ht_memory.c). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +110,17 @@ static captured describe(const otter_learner *l)
     return c;
 }
 
+/* Checks a dump against describe: one "leaf:" line per leaf, one "if" line per split
+ * node, and one line per node besides the root's (its branch) plus one per leaf. */
+static void check_dump_counts(const otter_learner *l, const char *text)
+{
+    captured c = describe(l);
+    ck_assert_uint_eq(test_count_lines(text, "leaf: "), (size_t)c.leaves);
+    ck_assert_uint_eq(test_count_lines(text, "if "), (size_t)(c.nodes - c.leaves));
+    ck_assert_uint_eq(test_count_lines(text, ""), (size_t)(c.nodes - 1 + c.leaves));
+    ck_assert(text[strlen(text) - 1] == '\n');
+}
+
 static double predict(const otter_learner *l, const otter_instance *inst)
 {
     otter_prediction p;
@@ -201,6 +214,15 @@ START_TEST(noiseless_step_splits_on_its_feature)
     ck_assert_str_eq(c.root_split, "temp");
     ck_assert_msg(strcmp(c.split_attributes, "temp") == 0, "split on %s", c.split_attributes);
     ck_assert_msg(rmse(&late) < 0.3, "rmse after warm-up %.4f", rmse(&late));
+    /* the dump agrees: the root line splits on temp, one line per node; the leaves far
+     * from the step are pure */
+    char *text = test_dump(l);
+    ck_assert_msg(strncmp(text, "if temp <= ", 11) == 0, "%s", text);
+    check_dump_counts(l, text);
+    ck_assert_msg(strstr(text, "leaf: 3 (mean=3, sd=0, w=") &&
+                      strstr(text, "leaf: 11 (mean=11, sd=0, w="),
+                  "%s", text);
+    free(text);
     /* both sides of the step, far from it */
     otter_instance_clear(inst);
     OK(otter_instance_num(inst, NULL, "temp", 10, err));
@@ -295,6 +317,109 @@ START_TEST(adaptive_keeps_mean_when_model_does_not_help)
 }
 END_TEST
 
+/* ---- text dump ---- */
+
+START_TEST(dump_fresh_tree_is_one_leaf)
+{
+    const char *cfg[][2] = {
+        {"", "leaf: 0 (mean=0, sd=0, w=0.0, adaptive: mean)\n"},
+        {"leaf_prediction=mean", "leaf: 0 (mean=0, sd=0, w=0.0)\n"},
+        {"leaf_prediction=model", "leaf: 0 (mean=0, sd=0, w=0.0, model: 0 inputs)\n"}};
+    for (size_t i = 0; i < sizeof cfg / sizeof *cfg; i++) {
+        otter_learner *l = test_learner(ctx, "hoeffding-reg", cfg[i][0]);
+        char *text = test_dump(l);
+        ck_assert_str_eq(text, cfg[i][1]);
+        free(text);
+        otter_learner_destroy(l);
+    }
+}
+END_TEST
+
+/* A leaf's first number is its prediction for a row without features: the mean for a
+ * mean leaf, the model's value at the inputs' means for a model leaf. */
+START_TEST(dump_leaf_value_is_the_empty_row_prediction)
+{
+    const char *cfg[] = {"leaf_prediction=mean,grace_period=1000000000",
+                         "leaf_prediction=model,grace_period=1000000000",
+                         "grace_period=1000000000"};
+    for (size_t i = 0; i < 3; i++) {
+        otter_learner *l = test_learner(ctx, "hoeffding-reg", cfg[i]);
+        otter_instance *inst;
+        OK(otter_instance_create(&inst, err));
+        otter_rng rng;
+        otter_rng_seed(&rng, 15);
+        for (int r = 0; r < 3000; r++) { /* y = 5 + 4 x, no split: grace_period is long */
+            otter_instance_clear(inst);
+            double x = otter_rng_uniform(&rng);
+            OK(otter_instance_num(inst, NULL, "x", x, err));
+            OK(otter_learner_learn(l, inst, 5 + 4 * x, 1.0, err));
+        }
+        otter_instance_clear(inst);
+        double want = predict(l, inst), got = 0, mean = 0, sd = 0, w = 0;
+        char *text = test_dump(l);
+        ck_assert_msg(sscanf(text, "leaf: %lf (mean=%lf, sd=%lf, w=%lf", &got, &mean, &sd, &w) == 4,
+                      "%s", text);
+        ck_assert_msg(fabs(got - want) <= 1e-5 * fabs(want), "%s: dump %s, predict %.17g", cfg[i],
+                      text, want);
+        ck_assert_double_eq_tol(mean, 7.0, 0.1);
+        ck_assert_double_eq_tol(sd, 4.0 / sqrt(12.0), 0.05);
+        ck_assert(w == 3000.0);
+        ck_assert_msg(i == 0 || strstr(text, "1 inputs)"), "%s: %s", cfg[i], text);
+        free(text);
+        otter_instance_destroy(inst);
+        otter_learner_destroy(l);
+    }
+}
+END_TEST
+
+/* A category that had no rows at a leaf when it split shares the major branch's child:
+ * it gets no line, the first line printed is the "if", and the major branch is marked
+ * as the one unseen categories take. Here x splits the root before colour appears;
+ * blue and black only occur on its right, red and green only on its left, and the four
+ * are numbered in order of first sight, so at least one child's colour split has empty
+ * branches (for the other side's colours numbered before its own). */
+START_TEST(dump_skips_empty_branches)
+{
+    static const char *const left[] = {"red", "green"}, *const right[] = {"blue", "black"};
+    otter_learner *l =
+        test_learner(ctx, "hoeffding-reg", "leaf_prediction=mean,grace_period=100,max_depth=2");
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    otter_rng rng;
+    otter_rng_seed(&rng, 16);
+    for (int i = 0; i < 6000; i++) {
+        otter_instance_clear(inst);
+        double x = otter_rng_below(&rng, 2) ? 0.75 : 0.25; /* one split on x, at 0.5 */
+        size_t c = otter_rng_below(&rng, 2);
+        OK(otter_instance_num(inst, NULL, "x", x, err));
+        if (i >= 1000) /* the root splits on x before colour appears */
+            OK(otter_instance_cat(inst, NULL, "colour", x <= 0.5 ? left[c] : right[c], err));
+        double y = (x <= 0.5 ? 0.0 : 100.0) + 10.0 * (double)c + 0.1 * otter_rng_normal(&rng);
+        OK(otter_learner_learn(l, inst, y, 1.0, err));
+    }
+    char *text = test_dump(l);
+    ck_assert_msg(strncmp(text, "if x <= 0.5 (", 13) == 0, "%s", text);
+    check_dump_counts(l, text);
+    ck_assert_msg(test_count_lines(text, "if colour = ") == 2, "%s", text);
+    const char *v[] = {"red", "green", "blue", "black"};
+    for (size_t i = 0; i < 4; i++) {
+        char line[32];
+        snprintf(line, sizeof line, "colour = %s (", v[i]);
+        const char *at = strstr(text, line);
+        ck_assert_msg(at && !strstr(at + 1, line), "%s: %s", line, text);
+    }
+    ck_assert_uint_eq(test_count_lines(text, "else if colour = "), 2);
+    size_t unseen = 0;
+    for (const char *at = text; (at = strstr(at, ", takes missing and unseen)\n")); at++)
+        unseen++;
+    ck_assert_uint_eq(unseen, 2);
+    ck_assert_uint_eq(describe(l).nodes, 7); /* 2 + 2 + 2 branches: none for empty ones */
+    free(text);
+    otter_instance_destroy(inst);
+    otter_learner_destroy(l);
+}
+END_TEST
+
 /* ---- state ---- */
 
 /* A stream with a bit of everything: numeric and categorical attributes, a feature
@@ -344,6 +469,11 @@ START_TEST(round_trip_bit_identical)
         OK(otter_learner_decode(ctx, a.data, a.len, &r, err));
         test_encode(r, &b);
         ck_assert(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+        char *d1 = test_dump(l), *d2 = test_dump(r);
+        ck_assert_str_eq(d1, d2);
+        check_dump_counts(r, d1);
+        free(d1);
+        free(d2);
         for (long i = 30000; i < 50000; i++) {
             double y;
             mixed_row(inst, &rng, i, &y);
@@ -419,6 +549,85 @@ START_TEST(corrupt_grown_tree_rejected)
     OK(otter_learner_decode(ctx, b.data, b.len, &r, err));
     otter_learner_destroy(r);
     otter_buf_free(&b);
+    otter_instance_destroy(inst);
+    otter_learner_destroy(l);
+}
+END_TEST
+
+/* The name table is read by the classifier's code; a corrupt one in a hoeffding-reg blob
+ * is reported as hoeffding-reg state, not hoeffding state. */
+START_TEST(corrupt_name_table_names_the_type)
+{
+    otter_learner *l = test_learner(ctx, "hoeffding-reg", ""), *r = NULL;
+    otter_gen *g = test_gen(ctx, "friedman", "", 1);
+    prequential(l, g, 100);
+    otter_buf b = OTTER_BUF_INIT;
+    test_encode(l, &b);
+    b.data[test_blob_payload_at(&b) + 4] = 9; /* the first attribute's kind */
+    test_blob_fix_crc(&b);
+    otter_error e = {0};
+    ck_assert_int_eq(otter_learner_decode(ctx, b.data, b.len, &r, &e), OTTER_CORRUPT);
+    ck_assert_str_eq(e.message, "hoeffding-reg state: bad attribute");
+    ck_assert_ptr_null(r);
+    otter_buf_free(&b);
+    otter_gen_destroy(g);
+    otter_learner_destroy(l);
+}
+END_TEST
+
+/* A payload of state version 1 (before max_bytes) is refused with a clear
+ * OTTER_VERSION, not read as something else. */
+START_TEST(old_state_version_refused)
+{
+    otter_learner *l = test_learner(ctx, "hoeffding-reg", ""), *r = NULL;
+    otter_buf b = OTTER_BUF_INIT;
+    test_encode(l, &b);
+    size_t at = test_blob_version_at(&b);
+    ck_assert_uint_eq(b.data[at] | b.data[at + 1] << 8, 2);
+    b.data[at] = 1;
+    test_blob_fix_crc(&b);
+    otter_error e = {0};
+    ck_assert_int_eq(otter_learner_decode(ctx, b.data, b.len, &r, &e), OTTER_VERSION);
+    ck_assert_msg(strstr(e.message, "hoeffding-reg state version 1") &&
+                      strstr(e.message, "memory bound"),
+                  "%s", e.message);
+    ck_assert_ptr_null(r);
+    otter_buf_free(&b);
+    otter_learner_destroy(l);
+}
+END_TEST
+
+/* A bound below what the tree needs anyway: the root leaf is deactivated at once and
+ * never splits, but it still predicts and learns (mean, model, the choice between
+ * them), and the dump says it is inactive. */
+START_TEST(inactive_leaf_keeps_learning)
+{
+    otter_learner *l =
+        test_learner(ctx, "hoeffding-reg", "max_bytes=1500,grace_period=50,memory_period=1000");
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    otter_rng rng;
+    otter_rng_seed(&rng, 17);
+    for (int i = 0; i < 20000; i++) { /* y = 3 + 4 x: a model leaf fits it exactly */
+        otter_instance_clear(inst);
+        double x = otter_rng_uniform(&rng);
+        OK(otter_instance_num(inst, NULL, "x", x, err));
+        OK(otter_instance_num(inst, NULL, "d", otter_rng_uniform(&rng), err));
+        OK(otter_learner_learn(l, inst, 3 + 4 * x, 1.0, err));
+    }
+    captured c = describe(l);
+    ck_assert(c.nodes == 1 && c.model_leaves == 1);
+    otter_instance_clear(inst);
+    OK(otter_instance_num(inst, NULL, "x", 0.0, err));
+    ck_assert_double_eq_tol(predict(l, inst), 3.0, 0.05);
+    otter_instance_clear(inst);
+    OK(otter_instance_num(inst, NULL, "x", 1.0, err));
+    ck_assert_double_eq_tol(predict(l, inst), 7.0, 0.05);
+    char *text = test_dump(l);
+    ck_assert_msg(strncmp(text, "leaf: ", 6) == 0 &&
+                      strstr(text, ", adaptive: model, 2 inputs, inactive)\n"),
+                  "%s", text);
+    free(text);
     otter_instance_destroy(inst);
     otter_learner_destroy(l);
 }
@@ -672,9 +881,15 @@ int main(void)
     tcase_add_test(tc, noiseless_step_splits_on_its_feature);
     tcase_add_test(tc, mean_model_adaptive_leaves);
     tcase_add_test(tc, adaptive_keeps_mean_when_model_does_not_help);
+    tcase_add_test(tc, dump_fresh_tree_is_one_leaf);
+    tcase_add_test(tc, dump_leaf_value_is_the_empty_row_prediction);
+    tcase_add_test(tc, dump_skips_empty_branches);
     tcase_add_test(tc, round_trip_bit_identical);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, corrupt_grown_tree_rejected);
+    tcase_add_test(tc, corrupt_name_table_names_the_type);
+    tcase_add_test(tc, old_state_version_refused);
+    tcase_add_test(tc, inactive_leaf_keeps_learning);
     tcase_add_test(tc, bad_params_named);
     tcase_add_test(tc, unseen_categories_and_missing);
     tcase_add_test(tc, missing_is_not_zero);

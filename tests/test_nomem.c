@@ -54,6 +54,11 @@ static const spec specs[] = {
      * spread, so 40 rows grow a tree */
     {"hoeffding-reg", "grace_period=8,tau=1,min_branch_weight=1,bins=4", "friedman",
      OTTER_TASK_REGRESSION, 1},
+    /* the same under a memory bound it soon reaches: leaves are ranked, deactivated and
+     * reactivated along the way */
+    {"hoeffding-reg",
+     "grace_period=8,tau=1,min_branch_weight=1,bins=4,max_bytes=7000,memory_period=3", "friedman",
+     OTTER_TASK_REGRESSION, 1},
 };
 
 struct world {
@@ -218,6 +223,8 @@ END_TEST
 
 /* The tree dump allocates its walk and grows the caller's buffer: failing each of those
  * allocations in turn gives OTTER_NOMEM with a message and leaves the buffer as it was. */
+static const char *const dump_cases[][2] = {{"hat", "agrawal"}, {"hoeffding-reg", "friedman"}};
+
 START_TEST(tree_dump_allocation_failures)
 {
     otter_context *ctx;
@@ -225,8 +232,8 @@ START_TEST(tree_dump_allocation_failures)
     otter_gen *g;
     otter_instance *inst;
     OK(otter_context_create(&ctx, err));
-    OK(otter_learner_create(ctx, "hat", NULL, &l, err));
-    OK(otter_gen_create(ctx, "agrawal", NULL, 5, &g, err));
+    OK(otter_learner_create(ctx, dump_cases[_i][0], NULL, &l, err));
+    OK(otter_gen_create(ctx, dump_cases[_i][1], NULL, 5, &g, err));
     OK(otter_instance_create(&inst, err));
     for (int i = 0; i < 5000; i++) {
         otter_gen_row row;
@@ -268,7 +275,8 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, every_allocation_failure_is_reported, 0,
                         (int)(sizeof specs / sizeof *specs));
-    tcase_add_test(tc, tree_dump_allocation_failures);
+    tcase_add_loop_test(tc, tree_dump_allocation_failures, 0,
+                        (int)(sizeof dump_cases / sizeof *dump_cases));
     tcase_add_test(tc, bandit_allocation_failures);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -91,6 +91,35 @@ static inline size_t test_count_lines(const char *text, const char *prefix)
     return n;
 }
 
+/* Reads a little-endian u32 of a blob. */
+static inline size_t test_u32_at(const uint8_t *p)
+{
+    return (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+}
+
+/* Offset in a learner blob of the type's u16 state version ("OTR1", u16 format, u32 len
+ * + type name; docs/architecture.md). */
+static inline size_t test_blob_version_at(const otter_buf *b)
+{
+    return 4 + 2 + 4 + test_u32_at(b->data + 6);
+}
+
+/* Offset of the type's own payload: after the state version, the parameter text, the
+ * payload length and the update count. */
+static inline size_t test_blob_payload_at(const otter_buf *b)
+{
+    size_t params_at = test_blob_version_at(b) + 2;
+    return params_at + 4 + test_u32_at(b->data + params_at) + 8 + 8;
+}
+
+/* Rewrites the trailing CRC32C of a blob after an edit, so the type's decoder sees it. */
+static inline void test_blob_fix_crc(otter_buf *b)
+{
+    uint32_t c = otter_crc32c(0, b->data, b->len - 4);
+    for (int i = 0; i < 4; i++)
+        b->data[b->len - 4 + (size_t)i] = (uint8_t)(c >> (8 * i));
+}
+
 /* Runs a suite in fork mode and turns failures into the exit status. */
 static inline int run_suite(Suite *s)
 {

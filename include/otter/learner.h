@@ -157,9 +157,10 @@ void otter_learner_describe(const otter_learner *learner, const otter_kv_sink *s
 
 /* Appends a text view of the model, meant for people, to out: UTF-8, one item per line,
  * every line ending in '\n', no NUL terminator. The trees print one line per node
- * (`if age <= 39.5 (w=120.0)`, `leaf: class 1 (p=0.93, w=120.0)`; see `otter describe
- * --tree` in docs/otter.1); the layout may change between versions and is not a way
- * to save a model (use otter_learner_encode). Takes time linear in the output.
+ * (`if age <= 39.5 (w=120.0)`, `leaf: class 1 (p=0.93, w=120.0)`, for hoeffding-reg
+ * `leaf: 14.3 (mean=8.62, sd=2.58, w=471.0, adaptive: model, 10 inputs)`; see `otter
+ * describe --tree` in docs/otter.1); the layout may change between versions and is not
+ * a way to save a model (use otter_learner_encode). Takes time linear in the output.
  *
  * Ownership: out is the caller's (it may already hold text; the dump is appended);
  * learner is borrowed. On failure out->len is restored, so out holds what it held

@@ -329,8 +329,10 @@ static otter_status shell(const otter_bandit_type *t, const otter_params *params
     b->type = t;
     otter_buf canon = OTTER_BUF_INIT;
     otter_status st = resolve(b, params, values, &canon, err);
-    if (st == OTTER_OK)
-        st = otter__events_mem_create(b->dim, &b->events, err);
+    if (st == OTTER_OK && (st = otter__events_mem_create(b->dim, &b->events, err)) != OTTER_OK) {
+        free(*values); /* resolve's, which the caller only frees on success */
+        *values = NULL;
+    }
     if (st != OTTER_OK) {
         otter_buf_free(&canon);
         bandit_free(b);

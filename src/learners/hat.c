@@ -583,7 +583,7 @@ static otter_status read_tree(hat_model *h, otter__rd *r, uint32_t depth, uint32
         uint32_t lid = t->nodes[nid].leaf;
         if (!sync_nodes(h))
             return nomem(err);
-        st = otter__ht_read_leaf(t, r, &t->leaves[lid], t->ldist + (size_t)lid * t->k, err);
+        st = otter__ht_read_leaf(t, r, "hat", &t->leaves[lid], t->ldist + (size_t)lid * t->k, err);
     } else {
         st = read_split(h, r, attr, depth, nest, &nid, err);
     }
@@ -657,7 +657,7 @@ static otter_status hat_decode(const otter_param_value *v, uint16_t version, con
         return st;
     otter__rd r;
     otter__rd_init(&r, p, len);
-    if ((st = otter__ht_read_names(h->t, &r, err)) != OTTER_OK)
+    if ((st = otter__ht_read_names(h->t, &r, "hat", err)) != OTTER_OK)
         goto fail;
     h->alts_created = otter__rd_u64(&r);
     h->switches = otter__rd_u64(&r);

@@ -44,8 +44,6 @@ enum {
     P_COUNT
 };
 
-#define HT_HANDLE_ALLOWANCE 1024
-
 _Static_assert(P_COUNT == HT_N_PARAMS, "HT_N_PARAMS must match the table");
 
 const otter_param_spec otter__ht_params[HT_N_PARAMS] = {

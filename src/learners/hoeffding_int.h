@@ -24,6 +24,10 @@
 #include "core/instance_int.h"
 #include "otter/learner.h"
 
+/* What max_bytes leaves for the learner handle and its parameter text (a few hundred
+ * bytes), which otter_learner_bytes adds to the type's own size. */
+#define HT_HANDLE_ALLOWANCE 1024
+
 #define HT_NONE UINT32_MAX
 #define HT_SKIP (UINT32_MAX - 1) /* a row's feature of the wrong kind for its attribute */
 
@@ -193,12 +197,15 @@ otter_status otter__ht_lookup_row(ht_model *m, const otter_instance *inst, otter
 /* Tries to split the leaf at nid in place (nid becomes the split node). 0 on NOMEM. */
 int otter__ht_attempt_split(ht_model *m, uint32_t nid);
 /* State pieces in the hoeffding payload format: the attribute and value tables, and
- * one leaf slot's statistics (read_leaf fills leaf and dist; leaf->obs must be NULL). */
+ * one leaf slot's statistics (read_leaf fills leaf and dist; leaf->obs must be NULL).
+ * The readers are shared by every tree type; `type` is the name of the type whose blob
+ * is read ("hoeffding", "hat", "hoeffding-reg"), which OTTER_CORRUPT messages start
+ * with ("hat state: bad attribute"). */
 void otter__ht_write_names(const ht_model *m, otter__wr *w);
-otter_status otter__ht_read_names(ht_model *m, otter__rd *r, otter_error *err);
+otter_status otter__ht_read_names(ht_model *m, otter__rd *r, const char *type, otter_error *err);
 void otter__ht_write_leaf(const ht_model *m, otter__wr *w, uint32_t leaf);
-otter_status otter__ht_read_leaf(ht_model *m, otter__rd *r, ht_leaf *leaf, double *dist,
-                                 otter_error *err);
+otter_status otter__ht_read_leaf(ht_model *m, otter__rd *r, const char *type, ht_leaf *leaf,
+                                 double *dist, otter_error *err);
 /* Class probabilities at the leaf nid for a row, without changing the model. */
 void otter__ht_leaf_probs(const ht_model *m, uint32_t nid, const otter_instance *inst, double *p);
 void otter__ht_fill(const ht_model *m, const double *p, otter_prediction *out);
@@ -220,6 +227,32 @@ otter_status otter__ht_leaf_learn(ht_model *m, uint32_t nid, const otter_instanc
                                   const ht_leaf_pred *lp, size_t y, double w, otter_error *err);
 
 /* ---- memory bound (hoeffding_mem.c) ----
+ * The ranking shared by the tree types: rank[] lists every live leaf that may gather
+ * statistics, with its promise (what splitting it could win; larger is better), its
+ * place in the tree type's canonical listing (seq, which breaks ties) and the id the
+ * tree type knows it by. otter__ht_mem_enforce sorts it; with rerank (every
+ * memory_period rows) it makes the most promising leaves that fit at the active
+ * leaves' average observer size active and the rest inactive; then, while the tree is
+ * over max_bytes, it deactivates the least promising active leaves until it is at 95%
+ * of the bound. */
+typedef struct ht_rank {
+    double promise;
+    uint32_t seq, id;
+} ht_rank;
+
+typedef struct ht_mem_tree {
+    void *self;
+    size_t max_bytes;                  /* > 0 */
+    size_t (*bytes)(const void *self); /* what the bound measures, now */
+    int (*inactive)(const void *self, uint32_t id);
+    size_t (*obs_bytes)(const void *self, uint32_t id); /* what deactivating frees */
+    size_t (*full_leaf_bytes)(const void *self);        /* a leaf's observers when none shows it */
+    void (*activate)(void *self, uint32_t id);          /* observers start empty */
+    void (*deactivate)(void *self, uint32_t id);        /* frees the observers */
+} ht_mem_tree;
+void otter__ht_mem_enforce(const ht_mem_tree *t, ht_rank *rank, size_t n, int rerank);
+
+/* The classifier's side.
  * After each learned row the tree type calls otter__ht_mem_due with the bytes it holds
  * outside m; when that returns nonzero it lists every live leaf node in its canonical
  * pre-order (otter__ht_rank_push, after otter__ht_rank_reset) and calls

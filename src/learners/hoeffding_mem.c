@@ -1,13 +1,16 @@
 /* The memory bound of the Hoeffding trees (`max_bytes`, after MOA's maxByteSize and
- * enforceTrackerLimit).
+ * enforceTrackerLimit): the ranking shared by every tree type (otter__ht_mem_enforce),
+ * and the classifier's side of it (hoeffding and hat). hoeffding-reg ranks its own
+ * leaves the same way (hoeffding_reg_mem.c), with its own measure of promise.
  *
  * A leaf's attribute observers are most of a tree's memory. When the model (with what
  * the tree type holds outside it, such as HAT's detectors) grows past max_bytes, the
  * least promising active leaves are deactivated: their observers are freed, and from
- * then on they only count class weights, predict the majority class and never split.
- * Promise is the weight a leaf has misclassified under the majority class (MOA's
- * calculatePromise): what splitting it could still win. Deactivation goes down to 95%
- * of the bound, so that the next few rows do not trigger it again.
+ * then on they never split (a classifier leaf only counts class weights and predicts
+ * the majority class). A classifier leaf's promise is the weight it has misclassified
+ * under the majority class (MOA's calculatePromise): what splitting it could still win.
+ * Deactivation goes down to 95% of the bound, so that the next few rows do not trigger
+ * it again.
  *
  * Every memory_period rows all live leaves are re-ranked: the most promising ones that
  * fit in the bound (at the current average observer size per active leaf) are active,
@@ -21,10 +24,55 @@
 
 #include "hoeffding_int.h"
 
-typedef struct ht_rank {
-    double promise;
-    uint32_t seq, nid;
-} ht_rank;
+/* ---- the ranking, for any tree type ---- */
+
+/* Most promising first; equal promise in listing order (a total order, so qsort is
+ * deterministic). */
+static int by_promise(const void *pa, const void *pb)
+{
+    const ht_rank *a = pa, *b = pb;
+    if (a->promise != b->promise)
+        return a->promise > b->promise ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Re-ranking: the first n_fit leaves by promise are active, the others inactive. */
+static void rerank(const ht_mem_tree *t, const ht_rank *rank, size_t n)
+{
+    size_t obs = 0, n_active = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!t->inactive(t->self, rank[i].id)) {
+            n_active++;
+            obs += t->obs_bytes(t->self, rank[i].id);
+        }
+    }
+    size_t per_leaf =
+        n_active && obs ? (obs + n_active - 1) / n_active : t->full_leaf_bytes(t->self);
+    size_t fixed = t->bytes(t->self) - obs;
+    size_t n_fit = fixed < t->max_bytes ? (t->max_bytes - fixed) / per_leaf : 0;
+    for (size_t i = 0; i < n; i++) {
+        int inactive = t->inactive(t->self, rank[i].id);
+        if (i < n_fit && inactive)
+            t->activate(t->self, rank[i].id);
+        else if (i >= n_fit && !inactive)
+            t->deactivate(t->self, rank[i].id);
+    }
+}
+
+void otter__ht_mem_enforce(const ht_mem_tree *t, ht_rank *rank, size_t n, int rerank_now)
+{
+    qsort(rank, n, sizeof *rank, by_promise);
+    if (rerank_now)
+        rerank(t, rank, n);
+    if (t->bytes(t->self) <= t->max_bytes)
+        return;
+    size_t target = t->max_bytes - t->max_bytes / 20;
+    for (size_t i = n; i-- > 0 && t->bytes(t->self) > target;)
+        if (!t->inactive(t->self, rank[i].id))
+            t->deactivate(t->self, rank[i].id);
+}
+
+/* ---- the classifier's leaves ---- */
 
 size_t otter__ht_obs_bytes(const ht_model *m, const ht_leaf *leaf)
 {
@@ -97,20 +145,49 @@ int otter__ht_rank_push(ht_model *m, uint32_t nid)
     return 1;
 }
 
-/* Most promising first; equal promise in listing order (a total order, so qsort is
- * deterministic). */
-static int by_promise(const void *pa, const void *pb)
+/* The classifier as otter__ht_mem_enforce sees it: leaves are named by node id. */
+typedef struct ht_mem_ctx {
+    ht_model *m;
+    size_t other; /* bytes the tree type holds outside m */
+} ht_mem_ctx;
+
+static ht_leaf *leaf_of(const void *self, uint32_t nid)
 {
-    const ht_rank *a = pa, *b = pb;
-    if (a->promise != b->promise)
-        return a->promise > b->promise ? -1 : 1;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
+    const ht_model *m = ((const ht_mem_ctx *)self)->m;
+    return &m->leaves[m->nodes[nid].leaf];
+}
+
+static size_t mem_bytes(const void *self)
+{
+    const ht_mem_ctx *c = self;
+    return c->m->bytes + c->other;
+}
+
+static int mem_inactive(const void *self, uint32_t nid)
+{
+    return (int)leaf_of(self, nid)->inactive;
+}
+
+static size_t mem_obs_bytes(const void *self, uint32_t nid)
+{
+    return otter__ht_obs_bytes(((const ht_mem_ctx *)self)->m, leaf_of(self, nid));
+}
+
+static void mem_activate(void *self, uint32_t nid)
+{
+    activate(((ht_mem_ctx *)self)->m, leaf_of(self, nid));
+}
+
+static void mem_deactivate(void *self, uint32_t nid)
+{
+    otter__ht_deactivate(((ht_mem_ctx *)self)->m, leaf_of(self, nid));
 }
 
 /* The observers of a leaf that has seen every attribute and value known: what a
  * reactivated leaf may grow to when no active leaf shows the typical size. */
-static size_t full_leaf_bytes(const ht_model *m)
+static size_t full_leaf_bytes(const void *self)
 {
+    const ht_model *m = ((const ht_mem_ctx *)self)->m;
     size_t n = m->n_attrs * sizeof(ht_obs);
     for (size_t a = 0; a < m->n_attrs; a++) {
         size_t rows = 2;
@@ -122,40 +199,11 @@ static size_t full_leaf_bytes(const ht_model *m)
     return n ? n : 1;
 }
 
-/* Re-ranking: the first n_fit leaves by promise are active, the others inactive. */
-static void rerank(ht_model *m, size_t other)
-{
-    size_t obs = 0, n_active = 0;
-    for (size_t i = 0; i < m->n_rank; i++) {
-        const ht_leaf *leaf = &m->leaves[m->nodes[m->rank[i].nid].leaf];
-        if (!leaf->inactive) {
-            n_active++;
-            obs += otter__ht_obs_bytes(m, leaf);
-        }
-    }
-    size_t per_leaf = n_active && obs ? (obs + n_active - 1) / n_active : full_leaf_bytes(m);
-    size_t fixed = m->bytes + other - obs;
-    size_t n_fit = fixed < m->max_bytes ? (m->max_bytes - fixed) / per_leaf : 0;
-    for (size_t i = 0; i < m->n_rank; i++) {
-        ht_leaf *leaf = &m->leaves[m->nodes[m->rank[i].nid].leaf];
-        if (i < n_fit && leaf->inactive)
-            activate(m, leaf);
-        else if (i >= n_fit && !leaf->inactive)
-            otter__ht_deactivate(m, leaf);
-    }
-}
-
 void otter__ht_mem_apply(ht_model *m, size_t other)
 {
-    qsort(m->rank, m->n_rank, sizeof *m->rank, by_promise);
-    if (m->rows % m->memory_period == 0)
-        rerank(m, other);
-    if (m->bytes + other <= m->max_bytes)
-        return;
-    size_t target = m->max_bytes - m->max_bytes / 20;
-    for (size_t i = m->n_rank; i-- > 0 && m->bytes + other > target;) {
-        ht_leaf *leaf = &m->leaves[m->nodes[m->rank[i].nid].leaf];
-        if (!leaf->inactive)
-            otter__ht_deactivate(m, leaf);
-    }
+    ht_mem_ctx c = {m, other};
+    ht_mem_tree t = {&c,           m->max_bytes,  mem_bytes,
+                     mem_inactive, mem_obs_bytes, full_leaf_bytes,
+                     mem_activate, mem_deactivate};
+    otter__ht_mem_enforce(&t, m->rank, m->n_rank, m->rows % m->memory_period == 0);
 }

@@ -41,7 +41,11 @@
  *  - a name repeated in a row: every occurrence updates the observers and the linear
  *    model; the first decides at a split node;
  *  - leaves at max_depth keep no observers (they cannot split) and keep learning their
- *    mean and model.
+ *    mean and model;
+ *  - max_bytes (default 32 MiB) bounds the size: past it the leaves whose target has the
+ *    least M2 (variance x weight) stop gathering split statistics and re-ranking every
+ *    memory_period rows brings promising ones back (hoeffding_reg_mem.c); an inactive
+ *    leaf still learns its mean and model.
  * On OTTER_NOMEM while adding names or observers the row is not learned (statistics
  * unchanged); on OTTER_NOMEM while splitting the row has been learned and the leaf stays
  * a leaf. */
@@ -64,6 +68,8 @@ enum {
     P_MIN_BRANCH,
     P_LR,
     P_DECAY,
+    P_MAX_BYTES,
+    P_MEMORY_PERIOD,
     P_COUNT
 };
 
@@ -91,6 +97,11 @@ static const otter_param_spec hr_params[P_COUNT] = {
      "step of the leaf models' normalized LMS update (model, adaptive)"},
     {"model_selector_decay", OTTER_PARAM_DOUBLE, "0.95", 0, 1, OTTER_PARAM_MIN_EXCLUSIVE, NULL,
      "adaptive: fading factor of the absolute errors of the mean and the model"},
+    {"max_bytes", OTTER_PARAM_INT, "33554432", 0, 1e15, 0, NULL,
+     "memory bound in bytes (0 = none): past it the leaves with the least target variance x "
+     "weight stop gathering split statistics (they keep predicting and learning)"},
+    {"memory_period", OTTER_PARAM_INT, "100000", 1, 1e12, 0, NULL,
+     "rows between re-rankings of the leaves under max_bytes (reactivates promising ones)"},
 };
 
 /* ---- allocation ---- */
@@ -109,6 +120,7 @@ static void hr_free(hr_model *m)
     free(m->xs);
     free(m->row);
     free(m->scr);
+    free(m->rank);
     otter__ht_free(m->names);
     free(m);
 }
@@ -175,6 +187,11 @@ static otter_status hr_make(const otter_param_value *v, hr_model **out, otter_er
     m->lr = v[P_LR].d;
     m->decay = v[P_DECAY].d;
     m->y_sd = 1.0;
+    /* the bound covers what otter_learner_bytes reports: leave room for the learner
+     * handle and its parameter text */
+    size_t max = (size_t)v[P_MAX_BYTES].i;
+    m->max_bytes = max == 0 ? 0 : max > HT_HANDLE_ALLOWANCE ? max - HT_HANDLE_ALLOWANCE : 1;
+    m->memory_period = (uint64_t)v[P_MEMORY_PERIOD].i;
     *out = m;
     return OTTER_OK;
 }
@@ -192,6 +209,7 @@ static otter_status hr_create(const otter_param_value *v, void **self, otter_err
     m->nodes[0] = (hr_node){HT_NONE, 0, 0, 0, 0, 0, 0.0};
     m->leaves[0] = (hr_leaf){.node = 0};
     m->n_nodes = m->n_leaves = 1;
+    m->n_active = 1;
     *self = m;
     return OTTER_OK;
 }
@@ -225,11 +243,6 @@ static uint32_t sort_row(const hr_model *m, const otter_instance *inst)
     while (m->nodes[nid].attr != HT_NONE)
         nid = branch_of(m, nid, inst);
     return nid;
-}
-
-static int can_split(const hr_model *m, uint32_t nid)
-{
-    return !(m->max_depth && m->nodes[nid].depth >= m->max_depth);
 }
 
 /* Standardized value of numeric attribute a (0 while it has no spread). */
@@ -274,9 +287,16 @@ static double model_resolved(const hr_model *m, const hr_leaf *l, const otter_in
     return m->ys.mean + m->y_sd * s;
 }
 
-static int use_model(const hr_model *m, const hr_leaf *l)
+int otter__hr_use_model(const hr_model *m, const hr_leaf *l)
 {
     return m->leaf_pred == HR_MODEL || (m->leaf_pred == HR_ADAPTIVE && l->err_model < l->err_mean);
+}
+
+double otter__hr_leaf_default(const hr_model *m, const hr_leaf *l)
+{
+    if (!otter__hr_use_model(m, l))
+        return mean_pred(l);
+    return m->ys.mean + m->y_sd * (l->n_w ? l->w[0] : 0.0); /* model_pred with no inputs */
 }
 
 static void fill(double value, otter_prediction *out)
@@ -293,7 +313,7 @@ static otter_status hr_predict(const void *self, const otter_instance *inst, ott
     (void)err;
     const hr_model *m = self;
     const hr_leaf *l = &m->leaves[m->nodes[sort_row(m, inst)].leaf];
-    fill(use_model(m, l) ? model_pred(m, l, inst) : mean_pred(l), out);
+    fill(otter__hr_use_model(m, l) ? model_pred(m, l, inst) : mean_pred(l), out);
     return OTTER_OK;
 }
 
@@ -324,7 +344,7 @@ static otter_status check_row(const otter_instance *inst, double y, otter_error 
 static otter_status lookup_row(hr_model *m, const otter_instance *inst, otter_error *err)
 {
     void *p = m->row;
-    if (!otter__hr_grow(m, &p, &m->row_cap, inst->n_feats, sizeof *m->row))
+    if (!otter__hr_grow_scratch(m, &p, &m->row_cap, inst->n_feats, sizeof *m->row))
         return nomem(err);
     m->row = p;
     for (size_t i = 0; i < inst->n_feats; i++) {
@@ -349,7 +369,7 @@ static otter_status lookup_row(hr_model *m, const otter_instance *inst, otter_er
 static otter_status add_row(hr_model *m, uint32_t nid, const otter_instance *inst, otter_error *err)
 {
     hr_leaf *l = &m->leaves[m->nodes[nid].leaf];
-    int grow_obs = can_split(m, nid);
+    int grow_obs = otter__hr_can_split(m, nid) && !l->inactive;
     for (size_t i = 0; i < inst->n_feats; i++) {
         const struct otter__feat *f = &inst->feats[i];
         int cat = f->cat_off >= 0;
@@ -467,7 +487,7 @@ static otter_status hr_update(hr_model *m, const otter_instance *inst, double y,
         return st;
     double pm = mean_pred(l), pmod = m->leaf_pred != HR_MEAN ? model_resolved(m, l, inst) : 0.0;
     if (out)
-        fill(use_model(m, l) ? pmod : pm, out);
+        fill(otter__hr_use_model(m, l) ? pmod : pm, out);
     if ((st = add_row(m, nid, inst, err)) != OTTER_OK)
         return st;
     if (m->leaf_pred == HR_ADAPTIVE) {
@@ -482,12 +502,14 @@ static otter_status hr_update(hr_model *m, const otter_instance *inst, double y,
     if (m->leaf_pred != HR_MEAN)
         learn_scales(m, inst, y, w);
     l->seen += w;
-    if (!can_split(m, nid) || l->seen - l->seen_at_check < m->grace)
-        return OTTER_OK;
-    l->seen_at_check = l->seen;
-    if (!otter__hr_attempt_split(m, nid))
-        return otter_error_set(err, OTTER_NOMEM,
-                               "out of memory splitting a Hoeffding tree regressor leaf");
+    if (!l->inactive && otter__hr_can_split(m, nid) && l->seen - l->seen_at_check >= m->grace) {
+        l->seen_at_check = l->seen;
+        if (!otter__hr_attempt_split(m, nid))
+            return otter_error_set(err, OTTER_NOMEM,
+                                   "out of memory splitting a Hoeffding tree regressor leaf");
+    }
+    if (!otter__hr_mem_step(m))
+        return otter_error_set(err, OTTER_NOMEM, "out of memory ranking tree leaves");
     return OTTER_OK;
 }
 
@@ -513,7 +535,11 @@ static otter_status hr_encode(const void *self, otter_buf *out, otter_error *err
 static otter_status hr_decode(const otter_param_value *v, uint16_t version, const uint8_t *p,
                               size_t len, void **self, otter_error *err)
 {
-    (void)version;
+    if (version < 2)
+        return otter_error_set(err, OTTER_VERSION,
+                               "hoeffding-reg state version %u predates the memory bound and is "
+                               "not supported",
+                               (unsigned)version);
     hr_model *m = NULL;
     otter_status st = hr_make(v, &m, err);
     if (st != OTTER_OK)
@@ -522,6 +548,7 @@ static otter_status hr_decode(const otter_param_value *v, uint16_t version, cons
         hr_free(m);
         return st;
     }
+    otter__hr_count_active(m);
     *self = m;
     return OTTER_OK;
 }
@@ -559,7 +586,7 @@ const otter_learner_type otter__learner_hoeffding_reg = {
     .name = "hoeffding-reg",
     .summary = "Hoeffding tree regressor (FIMT-DD style): variance reduction splits, bounded "
                "numeric observers, mean, linear-model or adaptive leaves",
-    .state_version = 1,
+    .state_version = 2,
     .params = hr_params,
     .n_params = P_COUNT,
     .check = NULL,
@@ -574,4 +601,5 @@ const otter_learner_type otter__learner_hoeffding_reg = {
     .bytes = hr_bytes,
     .destroy = hr_destroy,
     .predict_learn = hr_predict_learn,
+    .dump = otter__hr_dump,
 };

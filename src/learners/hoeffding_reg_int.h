@@ -45,26 +45,27 @@ typedef struct hr_obs {
 } hr_obs;
 
 typedef struct hr_leaf {
-    hr_stats y;                 /* target, including what the split gave the leaf */
-    double seen;                /* weight learned here since the leaf was made */
-    double seen_at_check;       /* y.n at the last split attempt */
+    hr_stats y; /* target, including what the split gave the leaf */
+    /* weight learned here since the observers started (the leaf was made or last
+     * reactivated): the n of the Hoeffding bound and the base of attribute coverage */
+    double seen;
+    double seen_at_check;       /* seen at the last split attempt */
     double err_mean, err_model; /* faded absolute errors of the two predictors */
     double *w;                  /* linear model: w[0] bias, w[1 + a] attribute a */
-    uint32_t n_w;               /* 0 with leaf_prediction=mean */
     hr_obs *obs;                /* n_obs slots indexed by attribute id */
+    uint32_t n_w;               /* 0 with leaf_prediction=mean */
     uint32_t n_obs;
     uint32_t node;
+    /* 1: deactivated under max_bytes: no observers, no splits; the mean, the model and
+     * the error record still learn (hoeffding_reg_mem.c) */
+    uint32_t inactive;
 } hr_leaf;
 
-typedef struct hr_node {
-    uint32_t attr; /* split attribute, HT_NONE for a leaf */
-    uint32_t leaf; /* leaf slot (leaves only) */
-    uint32_t kids; /* offset of the children in m->kids */
-    uint32_t n_kids;
-    uint32_t major; /* branch for rows missing the attribute or with an unseen value */
-    uint32_t depth;
-    double threshold; /* numeric split: value <= threshold goes to branch 0 */
-} hr_node;
+/* A node is laid out as the classifier's (attribute or HT_NONE for a leaf, leaf slot,
+ * children offset and count, major branch, depth, threshold), which lets the text dump
+ * walk both trees (hoeffding_dump_int.h). An empty categorical branch's child is the
+ * major branch's child. */
+typedef ht_node hr_node;
 
 /* One feature of the row being learned, resolved: attribute id (HT_NONE: unknown,
  * HT_SKIP: an occurrence of the wrong kind), categorical value number, and the
@@ -94,17 +95,29 @@ typedef struct hr_model {
     size_t n_xs, xs_cap;
     hr_stats ys;
     double y_sd; /* standard deviation of ys, 1 while it is 0 */
-    /* scratch: the row's resolved features, and room for split evaluation */
+    /* scratch: the row's resolved features, room for split evaluation, the ranking */
     hr_rowf *row;
     size_t row_cap;
     hr_stats *scr;
     size_t scr_cap;
-    size_t bytes; /* memory held, except the name table (names->bytes) */
+    ht_rank *rank;
+    size_t n_rank, rank_cap;
+    /* memory held by the state, except the name table (names->bytes): capacities that
+     * depend only on counts, so it is a function of the state that decode reproduces */
+    size_t bytes;
+    size_t scratch_bytes; /* the scratch buffers, whose size depends on history */
+    /* memory bound (max_bytes, 0 = none; hoeffding_reg_mem.c) */
+    size_t max_bytes;
+    size_t n_active; /* leaves that gather statistics: not inactive, not at max_depth */
+    uint64_t memory_period, rows;
+    uint64_t deactivated, reactivated; /* leaves, since creation */
 } hr_model;
 
 /* Counted allocation: grows *p (elements of elem bytes, capacity *cap) to hold need,
  * zeroing the new tail; 0 on NOMEM with *p and *cap unchanged. */
 int otter__hr_grow(hr_model *m, void **p, size_t *cap, size_t need, size_t elem);
+/* The same for a scratch buffer: counted in scratch_bytes, not bytes. */
+int otter__hr_grow_scratch(hr_model *m, void **p, size_t *cap, size_t need, size_t elem);
 /* Exact counted resize of *p from n to nn elements (nn > n), zeroing the tail. */
 int otter__hr_resize(hr_model *m, void **p, size_t n, size_t nn, size_t elem);
 void otter__hr_release(hr_model *m, void *p, size_t n_bytes);
@@ -157,19 +170,43 @@ void otter__hr_branch_stats(const hr_model *m, const hr_leaf *leaf, const hr_spl
  * on NOMEM, with the tree unchanged. */
 int otter__hr_attempt_split(hr_model *m, uint32_t nid);
 
-/* ---- state (hoeffding_reg_state.c) ---- */
+/* ---- state (hoeffding_reg_state.c) and the text dump (hoeffding_reg_dump.c) ---- */
 
 otter_status otter__hr_encode(const hr_model *m, otter_buf *out, otter_error *err);
 /* m freshly made from the parameters, with no nodes. */
 otter_status otter__hr_decode(hr_model *m, const uint8_t *p, size_t len, otter_error *err);
 void otter__hr_describe(const hr_model *m, const otter_kv_sink *sink);
+/* The learner table's dump method (self is an hr_model). */
+otter_status otter__hr_dump(const void *self, otter_buf *out, otter_error *err);
 
-/* ---- shared by the three files (hoeffding_reg.c) ---- */
+/* ---- memory bound (hoeffding_reg_mem.c) ----
+ * A leaf's promise is its target's M2 (weighted variance times weight): the squared
+ * error a split could still remove. Leaves at max_depth keep no observers and are not
+ * ranked. otter__hr_mem_step runs after each learned row. */
+
+/* Whether the leaf at nid may split (not at max_depth). */
+int otter__hr_can_split(const hr_model *m, uint32_t nid);
+/* Counts the rows, and deactivates or reactivates leaves when the bound calls for it.
+ * 0 on NOMEM (the ranking's scratch). */
+int otter__hr_mem_step(hr_model *m);
+/* Whether the slots a split adds fit under max_bytes now (n_new leaves in place of
+ * one, nb branches, copies of a model of n_w weights for the new leaves), as in the
+ * classifier: deactivating leaves can pay for statistics, nothing can undo a split. */
+int otter__hr_split_fits(const hr_model *m, uint32_t n_new, uint32_t nb, uint32_t n_w);
+/* Recounts n_active (after decoding). */
+void otter__hr_count_active(hr_model *m);
+
+/* ---- shared by the files (hoeffding_reg.c) ---- */
 
 /* Makes room for `nodes` more nodes and `leaves` more leaves. 0 on NOMEM. */
 int otter__hr_reserve(hr_model *m, size_t nodes, size_t leaves);
 /* Grows the per-attribute standardization table to the attribute count. 0 on NOMEM. */
 int otter__hr_fit_xs(hr_model *m);
+/* Whether the leaf predicts with its linear model (model, or adaptive when the model's
+ * faded error is the lower) rather than its mean. */
+int otter__hr_use_model(const hr_model *m, const hr_leaf *l);
+/* The leaf's prediction for a row without features (every input at its mean). */
+double otter__hr_leaf_default(const hr_model *m, const hr_leaf *l);
 /* Recomputes the cached scale of an attribute's statistics, and the target's sd. */
 void otter__hr_xstat_rescale(hr_xstat *s);
 void otter__hr_target_rescale(hr_model *m);

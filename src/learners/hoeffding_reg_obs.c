@@ -52,6 +52,15 @@ int otter__hr_grow(hr_model *m, void **p, size_t *cap, size_t need, size_t elem)
     return 1;
 }
 
+int otter__hr_grow_scratch(hr_model *m, void **p, size_t *cap, size_t need, size_t elem)
+{
+    size_t before = m->bytes;
+    int ok = otter__hr_grow(m, p, cap, need, elem);
+    m->scratch_bytes += m->bytes - before;
+    m->bytes = before;
+    return ok;
+}
+
 int otter__hr_resize(hr_model *m, void **p, size_t n, size_t nn, size_t elem)
 {
     if (nn <= n)
@@ -357,7 +366,7 @@ static int split_leaf(hr_model *m, uint32_t nid, const hr_split *s)
 {
     uint32_t nb = s->n_branches, lid = m->nodes[nid].leaf;
     void *p = m->scr;
-    if (!otter__hr_grow(m, &p, &m->scr_cap, nb, sizeof *m->scr))
+    if (!otter__hr_grow_scratch(m, &p, &m->scr_cap, nb, sizeof *m->scr))
         return 0;
     m->scr = p;
     otter__hr_branch_stats(m, &m->leaves[lid], s, m->scr);
@@ -368,6 +377,8 @@ static int split_leaf(hr_model *m, uint32_t nid, const hr_split *s)
         if (n_new++ == 0 || m->scr[b].n > m->scr[major].n)
             major = b;
     }
+    if (!otter__hr_split_fits(m, n_new, nb, m->leaves[lid].n_w))
+        return 1; /* the leaf stays a leaf and retries after another grace period */
     p = m->kids;
     if (!otter__hr_grow(m, &p, &m->kids_cap, m->n_kids + nb, sizeof *m->kids))
         return 0;
@@ -404,6 +415,11 @@ static int split_leaf(hr_model *m, uint32_t nid, const hr_split *s)
     m->n_kids += nb;
     if (depth > m->depth)
         m->depth = depth;
+    /* the leaf that split gathered statistics; its children do unless at max_depth */
+    if (otter__hr_can_split(m, m->kids[off + major]))
+        m->n_active += n_new - 1;
+    else
+        m->n_active--;
     return 1;
 }
 
@@ -413,7 +429,7 @@ int otter__hr_attempt_split(hr_model *m, uint32_t nid)
     if (!(l->y.m2 > 0) || !(l->seen > 0))
         return 1; /* nothing to reduce */
     void *p = m->scr;
-    if (!otter__hr_grow(m, &p, &m->scr_cap, otter__hr_scr_need(m, l), sizeof *m->scr))
+    if (!otter__hr_grow_scratch(m, &p, &m->scr_cap, otter__hr_scr_need(m, l), sizeof *m->scr))
         return 0;
     m->scr = p;
     hr_split best = {-INFINITY, HT_NONE, 0, 0, 0.0}, second = best;

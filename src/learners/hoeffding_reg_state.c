@@ -1,20 +1,23 @@
-/* Hoeffding tree regressor state (payload version 1) and describe.
+/* Hoeffding tree regressor state (payload version 2) and describe.
  *
  * Payload: the attribute and value tables in the classifier's format
- * (otter__ht_write_names); u32 standardized attributes, each f64 weight, mean, M2; the
- * target's f64 weight, mean, M2; u32 nodes, u32 leaves; each node: u32 attribute
- * (HT_NONE for a leaf) then u32 leaf slot, or f64 threshold, u32 major branch, u32
- * branches and their child node indices (an empty categorical branch repeats the major
- * branch's child); each leaf slot: f64 weight, mean, M2 of the target, seen,
- * seen_at_check, err_mean, err_model; u32 model weights and the f64 weights; u32
- * observer slots, each u8 present then u32 bins or values, (numeric) the f64 bin centres,
- * and f64 weight, mean, M2 per bin or value.
+ * (otter__ht_write_names); u64 rows learned, leaves deactivated, leaves reactivated;
+ * u32 standardized attributes, each f64 weight, mean, M2; the target's f64 weight,
+ * mean, M2; u32 nodes, u32 leaves; each node: u32 attribute (HT_NONE for a leaf) then
+ * u32 leaf slot, or f64 threshold, u32 major branch, u32 branches and their child node
+ * indices (an empty categorical branch repeats the major branch's child); each leaf
+ * slot: f64 weight, mean, M2 of the target, seen, seen_at_check, err_mean, err_model;
+ * u8 inactive; u32 model weights and the f64 weights; u32 observer slots, each u8
+ * present then u32 bins or values, (numeric) the f64 bin centres, and f64 weight, mean,
+ * M2 per bin or value. Version 1 (before the memory bound) had no counters and no
+ * inactive flag; it is refused with OTTER_VERSION.
  *
  * The decoder checks that the nodes form a tree (children have larger indices and one
  * parent, every leaf slot is used once), that ids and sizes are in range (bins within
  * the `bins` parameter, centres increasing, values within the attribute's count), that
- * weights and M2 are not negative and every number is finite, and that the payload is
- * consumed exactly, so a decoded model can be walked and learned from safely. */
+ * weights and M2 are not negative and every number is finite, that inactive leaves have
+ * no observers and are not at max_depth, and that the payload is consumed exactly, so a
+ * decoded model can be walked and learned from safely. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +41,7 @@ static void write_leaf(const hr_model *m, otter__wr *w, const hr_leaf *l)
     otter__wr_f64(w, l->seen_at_check);
     otter__wr_f64(w, l->err_mean);
     otter__wr_f64(w, l->err_model);
+    otter__wr_u8(w, (uint8_t)l->inactive);
     otter__wr_u32(w, l->n_w);
     otter__wr_f64s(w, l->w, l->n_w);
     otter__wr_u32(w, l->n_obs);
@@ -59,6 +63,9 @@ otter_status otter__hr_encode(const hr_model *m, otter_buf *out, otter_error *er
     otter__wr w;
     otter__wr_init(&w, out, err);
     otter__ht_write_names(m->names, &w);
+    otter__wr_u64(&w, m->rows);
+    otter__wr_u64(&w, m->deactivated);
+    otter__wr_u64(&w, m->reactivated);
     otter__wr_u32(&w, (uint32_t)m->n_xs);
     for (size_t a = 0; a < m->n_xs; a++)
         write_stats(&w, &(hr_stats){m->xs[a].n, m->xs[a].mean, m->xs[a].m2});
@@ -242,6 +249,10 @@ static otter_status read_leaf(hr_model *m, otter__rd *r, hr_leaf *l, otter_error
     l->seen_at_check = head[1];
     l->err_mean = head[2];
     l->err_model = head[3];
+    uint8_t inactive = otter__rd_u8(r);
+    if (!otter__rd_ok(r) || inactive > 1 || (inactive && !otter__hr_can_split(m, l->node)))
+        return corrupt(err, "bad inactive flag");
+    l->inactive = inactive;
     uint32_t n_w = otter__rd_u32(r);
     if (!fits(r, n_w, 8) || n_w > m->names->n_attrs + 1 || (m->leaf_pred == HR_MEAN && n_w > 0))
         return corrupt(err, "bad model size");
@@ -253,7 +264,7 @@ static otter_status read_leaf(hr_model *m, otter__rd *r, hr_leaf *l, otter_error
     if (!read_finite(r, l->w, n_w))
         return corrupt(err, "bad model weights");
     uint32_t n_obs = otter__rd_u32(r);
-    if (!fits(r, n_obs, 1) || n_obs > m->names->n_attrs)
+    if (!fits(r, n_obs, 1) || n_obs > m->names->n_attrs || (l->inactive && n_obs > 0))
         return corrupt(err, "bad observer count");
     /* exactly n_obs slots, as encoded (otter__hr_obs_ensure then never resizes them) */
     p = NULL;
@@ -308,7 +319,14 @@ otter_status otter__hr_decode(hr_model *m, const uint8_t *p, size_t len, otter_e
 {
     otter__rd r;
     otter__rd_init(&r, p, len);
-    otter_status st = otter__ht_read_names(m->names, &r, err);
+    otter_status st = otter__ht_read_names(m->names, &r, "hoeffding-reg", err);
+    if (st == OTTER_OK) {
+        m->rows = otter__rd_u64(&r);
+        m->deactivated = otter__rd_u64(&r);
+        m->reactivated = otter__rd_u64(&r);
+        if (!otter__rd_ok(&r))
+            st = corrupt(err, "truncated counters");
+    }
     if (st == OTTER_OK)
         st = read_scales(m, &r, err);
     if (st == OTTER_OK)
@@ -345,14 +363,20 @@ void otter__hr_describe(const hr_model *m, const otter_kv_sink *sink)
     if (sink->num) {
         size_t model_leaves = 0;
         for (size_t l = 0; l < m->n_leaves; l++)
-            model_leaves +=
-                m->leaf_pred == HR_MODEL ||
-                (m->leaf_pred == HR_ADAPTIVE && m->leaves[l].err_model < m->leaves[l].err_mean);
+            model_leaves += otter__hr_use_model(m, &m->leaves[l]);
         sink->num(sink->ud, "nodes", (double)m->n_nodes);
         sink->num(sink->ud, "leaves", (double)m->n_leaves);
         sink->num(sink->ud, "depth", (double)m->depth);
         sink->num(sink->ud, "attributes", (double)m->names->n_attrs);
         sink->num(sink->ud, "model_leaves", (double)model_leaves);
+        size_t inactive = 0;
+        for (size_t l = 0; l < m->n_leaves; l++)
+            inactive += m->leaves[l].inactive;
+        sink->num(sink->ud, "active_leaves", (double)(m->n_leaves - inactive));
+        sink->num(sink->ud, "inactive_leaves", (double)inactive);
+        sink->num(sink->ud, "leaves_deactivated", (double)m->deactivated);
+        sink->num(sink->ud, "leaves_reactivated", (double)m->reactivated);
+        sink->num(sink->ud, "scratch_bytes", (double)m->scratch_bytes);
     }
     if (!sink->str)
         return;

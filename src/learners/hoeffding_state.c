@@ -84,9 +84,16 @@ otter_status otter__ht_encode(const ht_model *m, otter_buf *out, otter_error *er
     return w.st;
 }
 
+/* type names the blob's type in the message: the readers below are shared with hat and
+ * hoeffding-reg, whose users should not be told a "hoeffding" blob is corrupt. */
+static otter_status corrupt_in(otter_error *err, const char *type, const char *what)
+{
+    return otter_error_set(err, OTTER_CORRUPT, "%s state: %s", type, what);
+}
+
 static otter_status corrupt(otter_error *err, const char *what)
 {
-    return otter_error_set(err, OTTER_CORRUPT, "hoeffding state: %s", what);
+    return corrupt_in(err, "hoeffding", what);
 }
 
 /* Reads n doubles into d and checks they are finite and (when nonneg) >= 0. */
@@ -101,31 +108,31 @@ static int read_finite(otter__rd *r, double *d, size_t n, int nonneg)
     return 1;
 }
 
-otter_status otter__ht_read_names(ht_model *m, otter__rd *r, otter_error *err)
+otter_status otter__ht_read_names(ht_model *m, otter__rd *r, const char *type, otter_error *err)
 {
     uint32_t n = otter__rd_u32(r);
     if (!otter__rd_ok(r) || n > (r->len - r->pos) / 9)
-        return corrupt(err, "bad attribute count");
+        return corrupt_in(err, type, "bad attribute count");
     for (uint32_t i = 0; i < n; i++) {
         uint8_t kind = otter__rd_u8(r);
         size_t ns_len, name_len;
         const char *ns = otter__rd_str(r, &ns_len), *name = otter__rd_str(r, &name_len);
         if (!otter__rd_ok(r) || (kind != HT_NUM && kind != HT_CAT) || memchr(ns, '\0', ns_len) ||
             memchr(name, '\0', name_len))
-            return corrupt(err, "bad attribute");
+            return corrupt_in(err, type, "bad attribute");
         if (otter__ht_attr_add(m, ns, ns_len, name, name_len, kind) == HT_NONE)
             return otter_error_set(err, OTTER_NOMEM, "out of memory decoding a Hoeffding tree");
     }
     n = otter__rd_u32(r);
     if (!otter__rd_ok(r) || n > (r->len - r->pos) / 8)
-        return corrupt(err, "bad value count");
+        return corrupt_in(err, type, "bad value count");
     for (uint32_t i = 0; i < n; i++) {
         uint32_t a = otter__rd_u32(r);
         size_t len;
         const char *s = otter__rd_str(r, &len);
         if (!otter__rd_ok(r) || a >= m->n_attrs || m->attrs[a].kind != HT_CAT ||
             memchr(s, '\0', len))
-            return corrupt(err, "bad categorical value");
+            return corrupt_in(err, type, "bad categorical value");
         if (otter__ht_value_add(m, a, s, len) == HT_NONE)
             return otter_error_set(err, OTTER_NOMEM, "out of memory decoding a Hoeffding tree");
     }
@@ -173,19 +180,19 @@ static otter_status read_node(ht_model *m, otter__rd *r, uint32_t nid, uint32_t 
     return OTTER_OK;
 }
 
-otter_status otter__ht_read_leaf(ht_model *m, otter__rd *r, ht_leaf *leaf, double *dist,
-                                 otter_error *err)
+otter_status otter__ht_read_leaf(ht_model *m, otter__rd *r, const char *type, ht_leaf *leaf,
+                                 double *dist, otter_error *err)
 {
     double head[3];
     if (!read_finite(r, head, 3, 1) || !read_finite(r, dist, m->k, 1))
-        return corrupt(err, "bad leaf statistics");
+        return corrupt_in(err, type, "bad leaf statistics");
     leaf->seen_at_check = head[0];
     leaf->mc_correct = head[1];
     leaf->nb_correct = head[2];
     leaf->inactive = otter__rd_u8(r);
     uint32_t n_obs = otter__rd_u32(r);
     if (!otter__rd_ok(r) || n_obs > m->n_attrs || leaf->inactive > 1 || (leaf->inactive && n_obs))
-        return corrupt(err, "bad observer count");
+        return corrupt_in(err, type, "bad observer count");
     leaf->obs = calloc(n_obs ? n_obs : 1, sizeof *leaf->obs);
     if (!leaf->obs)
         return otter_error_set(err, OTTER_NOMEM, "out of memory decoding a Hoeffding tree");
@@ -194,21 +201,21 @@ otter_status otter__ht_read_leaf(ht_model *m, otter__rd *r, ht_leaf *leaf, doubl
     for (uint32_t a = 0; a < n_obs; a++) {
         uint8_t present = otter__rd_u8(r);
         if (!otter__rd_ok(r) || present > 1)
-            return corrupt(err, "bad observer flag");
+            return corrupt_in(err, type, "bad observer flag");
         if (!present)
             continue;
         uint32_t rows = 1;
         if (m->attrs[a].kind == HT_CAT) {
             rows = otter__rd_u32(r);
             if (!otter__rd_ok(r) || rows < 1 || rows > m->attrs[a].n_values)
-                return corrupt(err, "bad observer size");
+                return corrupt_in(err, type, "bad observer size");
         }
         if (!otter__ht_obs_ensure(m, leaf, a, rows - 1))
             return otter_error_set(err, OTTER_NOMEM, "out of memory decoding a Hoeffding tree");
         ht_obs *o = &leaf->obs[a];
         size_t nd = otter__ht_obs_doubles(m, a, o);
         if (nd > (r->len - r->pos) / 8 || !read_finite(r, o->d, nd, 0))
-            return corrupt(err, "bad observer statistics");
+            return corrupt_in(err, type, "bad observer statistics");
     }
     return OTTER_OK;
 }
@@ -223,7 +230,7 @@ otter_status otter__ht_decode(ht_model *m, const uint8_t *p, size_t len, otter_e
     m->rows = otter__rd_u64(&r);
     m->deactivated = otter__rd_u64(&r);
     m->reactivated = otter__rd_u64(&r);
-    otter_status st = otter__ht_read_names(m, &r, err);
+    otter_status st = otter__ht_read_names(m, &r, "hoeffding", err);
     if (st != OTTER_OK)
         return st;
     uint32_t n_nodes = otter__rd_u32(&r), n_leaves = otter__rd_u32(&r);
@@ -253,7 +260,8 @@ otter_status otter__ht_decode(ht_model *m, const uint8_t *p, size_t len, otter_e
         if (!leaf_used[l])
             st = corrupt(err, "unused leaf slot");
     for (uint32_t l = 0; l < n_leaves && st == OTTER_OK; l++)
-        st = otter__ht_read_leaf(m, &r, &m->leaves[l], m->ldist + (size_t)l * m->k, err);
+        st = otter__ht_read_leaf(m, &r, "hoeffding", &m->leaves[l], m->ldist + (size_t)l * m->k,
+                                 err);
     if (st == OTTER_OK && !otter__rd_done(&r))
         st = corrupt(err, "truncated or extra bytes");
 done:
