@@ -12,9 +12,8 @@ static const otter_learner_type *const learners[] = {
 };
 
 static const otter_bandit_type *const bandits[] = {
-    &otter__bandit_egreedy, &otter__bandit_ucb1, &otter__bandit_thompson,
-    &otter__bandit_softmax, &otter__bandit_exp3, &otter__bandit_ab,
-    &otter__bandit_linucb, &otter__bandit_lints,
+    &otter__bandit_egreedy, &otter__bandit_ucb1, &otter__bandit_thompson, &otter__bandit_softmax,
+    &otter__bandit_exp3,    &otter__bandit_ab,   &otter__bandit_linucb,   &otter__bandit_lints,
 };
 
 static const otter_gen_type *const gens[] = {
