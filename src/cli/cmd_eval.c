@@ -306,7 +306,9 @@ static void retire_row(void *ud, const void *rec)
     struct eval_sink *s = ud;
     const struct eval_rec *e = rec;
     if (e->scored) {
-        otter_prediction pred = {0};
+        /* Only the fields the metrics read (probs: only probs[label], multiclass); the
+         * 512 bytes of probs are not zeroed for every row. */
+        otter_prediction pred;
         pred.task = e->task;
         pred.score = e->score;
         pred.proba = e->proba;
