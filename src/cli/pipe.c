@@ -29,9 +29,9 @@ struct prow {
     size_t names0, n_names; /* new keys interned before this row, into name_offs */
     double label, weight;
     uint64_t line;
-    otter_status st; /* OTTER_OK, or the reader's error for this line (message in msg) */
+    otter_status st; /* OTTER_OK, or the reader's error for this line */
+    size_t msg;      /* its message: offset in the batch text (SIZE_MAX: out of memory) */
     int has_rec;     /* the consumer took this row's record */
-    char msg[OTTER_ERROR_MESSAGE_MAX];
 };
 
 /* One batch: rows and their features, and an arena for category and name text. */
@@ -176,7 +176,9 @@ static int fill_batch(otter__pipe *p, struct batch *b)
         if (row->st == OTTER_OK)
             row->st = copy_row(p, b, row, &e);
         if (row->st != OTTER_OK) {
-            memcpy(row->msg, e.message, sizeof row->msg);
+            /* in the text arena, not in every row: rows stay small (error rows are rare) */
+            if ((row->msg = put_text(b, e.message)) == SIZE_MAX)
+                row->st = OTTER_NOMEM; /* fatal; pipe_next words it */
             row->n_feat = row->n_dense = 0;
             if (row->st != OTTER_PARSE || p->stop_on_error) {
                 b->n_rows++;
@@ -325,7 +327,9 @@ otter_status otter__pipe_next(otter__pipe *p, otter_instance *inst, double *labe
     if (st != OTTER_OK)
         return st;
     if (row->st != OTTER_OK)
-        return otter_error_set(err, row->st, "%s", row->msg);
+        return otter_error_set(err, row->st, "%s",
+                               row->msg == SIZE_MAX ? "out of memory in the reader thread"
+                                                    : b->text + row->msg);
     /* numeric runs go in bulk; categories one by one */
     const size_t *cats = b->cats + row->feat0;
     for (size_t i = 0; i < row->n_feat && st == OTTER_OK;) {
