@@ -196,8 +196,14 @@ static otter_status learn_tree(hat_model *h, hat_slot slot, uint32_t nid, const 
 {
     ht_model *t = h->t;
     uint32_t leaf = nid;
-    while (t->nodes[leaf].attr != HT_NONE)
+    for (;;) { /* the detectors on the path are touched below: fetch them on the way down */
+#if defined(__GNUC__)
+        __builtin_prefetch(h->hn[leaf].ad);
+#endif
+        if (t->nodes[leaf].attr == HT_NONE)
+            break;
         leaf = otter__ht_branch_row(t, leaf, row->inst);
+    }
     ht_leaf_pred lp;
     otter__ht_leaf_predict(t, leaf, row->inst, 1, &lp);
     if (out)
