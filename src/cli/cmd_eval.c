@@ -392,13 +392,14 @@ static otter_status loop(const struct eval_opts *o, struct eval_run *r, otter_er
             otter_error_prefix(err, "line %llu", (unsigned long long)line);
         if (st == OTTER_PARSE || st == OTTER_INVALID) {
             if (!o->skip_bad)
-                return st;
+                break;
             r->skipped++;
             otter_error_clear(err);
+            st = OTTER_OK;
             continue;
         }
         if (st != OTTER_OK)
-            return st;
+            break;
         r->rows++;
         if ((r->rows & 1023) == 0) {
             size_t b = otter_learner_bytes(r->learner);
@@ -410,11 +411,13 @@ static otter_status loop(const struct eval_opts *o, struct eval_run *r, otter_er
         if (r->curve && !r->pipe && r->rows % o->curve_every == 0)
             curve_row(r->curve, r->metrics, r->rows);
     }
-    if (r->pipe) { /* the metrics of the last rows, then nothing runs in the reader thread */
+    if (r->pipe) { /* the metrics and curve rows of the rows learned so far, error or not */
         otter__pipe_finish(r->pipe);
-        if (r->sink.st != OTTER_OK)
-            return otter_error_set(err, OTTER_INTERNAL, "metrics: %s", r->sink.err.message);
+        if (st == OTTER_OK && r->sink.st != OTTER_OK)
+            st = otter_error_set(err, OTTER_INTERNAL, "metrics: %s", r->sink.err.message);
     }
+    if (st != OTTER_OK)
+        return st;
     size_t b = otter_learner_bytes(r->learner);
     r->peak_bytes = b > r->peak_bytes ? b : r->peak_bytes;
     r->seconds = otter__now() - t0;
