@@ -241,17 +241,29 @@ for i, l in enumerate(lines[1:]):
         out.append("oops,1,2,1")       # a bad row every 97 rows
 open(sys.argv[2], "w").write("\n".join(out) + "\n")
 EOF
-run piped eval --model logreg --skip-bad --window 500 "$T/mixed.csv"
-run single eval --model logreg --skip-bad --window 500 --single-thread "$T/mixed.csv"
+# (The reader thread also records the metrics and writes the curve: same curve too.)
+run piped eval --model logreg --skip-bad --window 500 --curve-every 50 --curve "$T/piped.curve" \
+    "$T/mixed.csv"
+run single eval --model logreg --skip-bad --window 500 --curve-every 50 --curve "$T/single.curve" \
+    --single-thread "$T/mixed.csv"
 expect_rc piped 0 && expect_rc single 0 &&
     json piped "$T/piped.out" "r['skipped'] > 10 and r['rows'] > 1000" &&
     { tail -n 1 "$T/piped.out" | sed 's/"seconds":[^,]*,"rows_per_sec":[^,]*,//' >"$T/p.json"
       tail -n 1 "$T/single.out" | sed 's/"seconds":[^,]*,"rows_per_sec":[^,]*,//' >"$T/s.json"
-      cmp -s "$T/p.json" "$T/s.json" || fail "reader thread: report differs from --single-thread"; }
+      cmp -s "$T/p.json" "$T/s.json" || fail "reader thread: report differs from --single-thread"
+      cmp -s "$T/piped.curve" "$T/single.curve" || fail "reader thread: curve differs"; }
 run pipedstop eval --model logreg "$T/mixed.csv"
 run singlestop eval --model logreg --single-thread "$T/mixed.csv"
 expect_rc pipedstop 1 && cmp -s "$T/pipedstop.err" "$T/singlestop.err" ||
     fail "reader thread: first error differs: $(cat "$T/pipedstop.err") vs $(cat "$T/singlestop.err")"
+# A run stopped by a bad row batches past the start still has every curve row before it.
+sed '3000s/$/,oops/' "$T/sea.csv" >"$T/late.csv"
+run pipedlate eval --model logreg --curve-every 10 --curve "$T/pipedlate.curve" "$T/late.csv"
+run singlelate eval --model logreg --curve-every 10 --curve "$T/singlelate.curve" \
+    --single-thread "$T/late.csv"
+expect_rc pipedlate 1 && expect_rc singlelate 1 &&
+    { [ "$(wc -l <"$T/pipedlate.curve")" -eq 300 ] || fail "stopped run: curve has $(wc -l <"$T/pipedlate.curve") lines, want 300"
+      cmp -s "$T/pipedlate.curve" "$T/singlelate.curve" || fail "stopped run: curve differs"; }
 
 printf 'x1,x2,x3,label\n1,2,3,1\n2,NaN,4,0\n' >"$T/nan.csv"
 run nan eval --model logreg "$T/nan.csv"

@@ -84,7 +84,8 @@ static void update_ok(otter_metrics *m, otter_prediction pr, double label, doubl
 {
     otter_error err = {0};
     /* Not ck_assert: Check records every passing assertion, too slow for 2M rows. */
-    if (otter_metrics_update(m, &pr, label, weight, &err) != OTTER_OK) {
+    if (otter_metrics_check(m, &pr, label, weight, &err) != OTTER_OK ||
+        otter_metrics_update(m, &pr, label, weight, &err) != OTTER_OK) {
         ck_abort_msg("update(label %g, weight %g): %s", label, weight, err.message);
     }
 }
@@ -466,10 +467,12 @@ static void expect_rejected(otter_metrics *m, otter_prediction pr, double label,
                             const char *field)
 {
     otter_metrics_report c0 = cumulative(m), r0 = rolling(m);
-    otter_error err = {0};
+    otter_error err = {0}, cerr = {0};
+    ck_assert_int_eq(otter_metrics_check(m, &pr, label, weight, &cerr), OTTER_INVALID);
     ck_assert_int_eq(otter_metrics_update(m, &pr, label, weight, &err), OTTER_INVALID);
     ck_assert_msg(strstr(err.message, field) != NULL, "message '%s' lacks '%s'", err.message,
                   field);
+    ck_assert_str_eq(cerr.message, err.message); /* check says what update would say */
     otter_metrics_report c1 = cumulative(m), r1 = rolling(m);
     ck_assert(memcmp(&c0, &c1, sizeof c0) == 0);
     ck_assert(memcmp(&r0, &r1, sizeof r0) == 0);

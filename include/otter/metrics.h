@@ -92,6 +92,14 @@ void otter_metrics_destroy(otter_metrics *m);
 otter_status otter_metrics_update(otter_metrics *m, const otter_prediction *pred, double label,
                                   double weight, otter_error *err);
 
+/* Returns what otter_metrics_update would return for this observation (the same status
+ * and message), without recording it. It reads only what otter_metrics_create fixed, so
+ * it may run in one thread while another updates m: a caller can validate each row where
+ * it is produced and record it later elsewhere (otter eval's reader thread does). Cheaper
+ * than an update (no logarithms). */
+otter_status otter_metrics_check(const otter_metrics *m, const otter_prediction *pred, double label,
+                                 double weight, otter_error *err);
+
 /* Fills *out with the metrics over every row since creation. */
 void otter_metrics_cumulative(const otter_metrics *m, otter_metrics_report *out);
 

@@ -5,7 +5,13 @@
  * (namespace, name) of every key it interned since the last row, in order. The learner
  * thread interns those names into its instance in the same order, so key ids agree,
  * then rebuilds the row with add_num/add_cat. Rows, row errors and the end of input
- * arrive in file order; batches of many rows keep locking off the per-row path. */
+ * arrive in file order; batches of many rows keep locking off the per-row path.
+ *
+ * The consumer may also leave a fixed-size record per row (otter__pipe_record): when it
+ * hands a batch back, the reader thread passes the batch's records to the retire
+ * callback, in row order, before it refills the slot. otter eval keeps its metrics
+ * there, so the learner thread only predicts and learns while the reader thread, which
+ * parses faster than the trees learn, scores what was predicted. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -23,8 +29,9 @@ struct prow {
     size_t names0, n_names; /* new keys interned before this row, into name_offs */
     double label, weight;
     uint64_t line;
-    otter_status st; /* OTTER_OK, or the reader's error for this line (message in msg) */
-    char msg[OTTER_ERROR_MESSAGE_MAX];
+    otter_status st; /* OTTER_OK, or the reader's error for this line */
+    size_t msg;      /* its message: offset in the batch text (SIZE_MAX: out of memory) */
+    int has_rec;     /* the consumer took this row's record */
 };
 
 /* One batch: rows and their features, and an arena for category and name text. */
@@ -44,10 +51,12 @@ struct batch {
     size_t n_names, cap_names;
     char *text;
     size_t n_text, cap_text;
+    unsigned char *recs; /* BATCH_ROWS consumer records of rec_size bytes */
 };
 
 struct otter__pipe {
     otter__reader *reader;
+    otter__pipe_retire retire;
     otter_instance *scratch; /* the reader thread's instance */
     size_t keys_sent;
     int stop_on_error;
@@ -59,6 +68,7 @@ struct otter__pipe {
     size_t head, count; /* filled batches: ring[head .. head+count) */
     int stopping;       /* consumer asks the reader thread to end */
     atomic_uint_least64_t bytes;
+    size_t retire_next; /* oldest slot whose records may not have been retired */
     /* consumer side */
     struct batch *cur;
     size_t cur_row;
@@ -166,7 +176,9 @@ static int fill_batch(otter__pipe *p, struct batch *b)
         if (row->st == OTTER_OK)
             row->st = copy_row(p, b, row, &e);
         if (row->st != OTTER_OK) {
-            memcpy(row->msg, e.message, sizeof row->msg);
+            /* in the text arena, not in every row: rows stay small (error rows are rare) */
+            if ((row->msg = put_text(b, e.message)) == SIZE_MAX)
+                row->st = OTTER_NOMEM; /* fatal; pipe_next words it */
             row->n_feat = row->n_dense = 0;
             if (row->st != OTTER_PARSE || p->stop_on_error) {
                 b->n_rows++;
@@ -184,6 +196,19 @@ static int fill_batch(otter__pipe *p, struct batch *b)
     return b->eof;
 }
 
+/* Passes the records the consumer left in slot i to the retire callback, in row order. */
+static void retire_slot(otter__pipe *p, size_t i)
+{
+    struct batch *b = &p->ring[i];
+    for (size_t r = 0; r < b->n_rows; r++) {
+        if (b->rows[r].has_rec) {
+            p->retire.fn(p->retire.ud, b->recs + r * p->retire.rec_size);
+            b->rows[r].has_rec = 0;
+        }
+    }
+    p->retire_next = (i + 1) % RING;
+}
+
 static void *reader_main(void *arg)
 {
     otter__pipe *p = arg;
@@ -192,11 +217,15 @@ static void *reader_main(void *arg)
         while (p->count == RING && !p->stopping)
             pthread_cond_wait(&p->not_full, &p->mu);
         int stopping = p->stopping;
-        struct batch *b = &p->ring[(p->head + p->count) % RING];
+        size_t slot = (p->head + p->count) % RING;
+        struct batch *b = &p->ring[slot];
         pthread_mutex_unlock(&p->mu);
         if (stopping)
             break;
-        done = fill_batch(p, b); /* the slot is ours: the consumer never reads it yet */
+        /* the slot is ours: the consumer handed it back (or never had it) */
+        if (p->retire.fn)
+            retire_slot(p, slot);
+        done = fill_batch(p, b);
         pthread_mutex_lock(&p->mu);
         p->count++;
         pthread_cond_signal(&p->not_empty);
@@ -205,7 +234,8 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-otter_status otter__pipe_start(otter__reader *reader, int stop_on_error, otter__pipe **out,
+otter_status otter__pipe_start(otter__reader *reader, int stop_on_error,
+                               const otter__pipe_retire *retire, otter__pipe **out,
                                otter_error *err)
 {
     otter__pipe *p = calloc(1, sizeof *p);
@@ -222,6 +252,15 @@ otter_status otter__pipe_start(otter__reader *reader, int stop_on_error, otter__
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->not_empty, NULL);
     pthread_cond_init(&p->not_full, NULL);
+    if (retire && retire->fn) {
+        p->retire = *retire;
+        for (size_t i = 0; i < RING; i++) {
+            if (!(p->ring[i].recs = calloc(BATCH_ROWS, retire->rec_size))) {
+                otter__pipe_stop(p);
+                return otter_error_set(err, OTTER_NOMEM, "cannot allocate the reader pipeline");
+            }
+        }
+    }
     if (pthread_create(&p->thread, NULL, reader_main, p) != 0) {
         otter__pipe_stop(p);
         return otter_error_set(err, OTTER_INTERNAL, "cannot start the reader thread");
@@ -288,7 +327,9 @@ otter_status otter__pipe_next(otter__pipe *p, otter_instance *inst, double *labe
     if (st != OTTER_OK)
         return st;
     if (row->st != OTTER_OK)
-        return otter_error_set(err, row->st, "%s", row->msg);
+        return otter_error_set(err, row->st, "%s",
+                               row->msg == SIZE_MAX ? "out of memory in the reader thread"
+                                                    : b->text + row->msg);
     /* numeric runs go in bulk; categories one by one */
     const size_t *cats = b->cats + row->feat0;
     for (size_t i = 0; i < row->n_feat && st == OTTER_OK;) {
@@ -312,6 +353,41 @@ otter_status otter__pipe_next(otter__pipe *p, otter_instance *inst, double *labe
     return st;
 }
 
+void *otter__pipe_record(otter__pipe *p)
+{
+    if (!p->retire.fn || !p->cur || p->cur_row == 0)
+        return NULL;
+    size_t r = p->cur_row - 1;
+    p->cur->rows[r].has_rec = 1;
+    return p->cur->recs + r * p->retire.rec_size;
+}
+
+/* Ends the reader thread (it finishes the batch it is filling). */
+static void stop_thread(otter__pipe *p)
+{
+    if (!p->started)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stopping = 1;
+    pthread_cond_signal(&p->not_full);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    p->started = 0;
+}
+
+void otter__pipe_finish(otter__pipe *p)
+{
+    stop_thread(p);
+    if (!p->retire.fn || !p->cur)
+        return;
+    /* slots handed back but not refilled, oldest first, then the current one */
+    for (size_t i = p->retire_next;; i = (i + 1) % RING) {
+        retire_slot(p, i);
+        if (&p->ring[i] == p->cur)
+            break;
+    }
+}
+
 uint64_t otter__pipe_bytes(const otter__pipe *p)
 {
     return atomic_load(&p->bytes);
@@ -321,14 +397,9 @@ void otter__pipe_stop(otter__pipe *p)
 {
     if (!p)
         return;
-    if (p->started) {
-        pthread_mutex_lock(&p->mu);
-        p->stopping = 1;
-        pthread_cond_signal(&p->not_full);
-        pthread_mutex_unlock(&p->mu);
-        pthread_join(p->thread, NULL);
-    }
+    stop_thread(p);
     for (size_t i = 0; i < RING; i++) {
+        free(p->ring[i].recs);
         free(p->ring[i].keys);
         free(p->ring[i].values);
         free(p->ring[i].cats);

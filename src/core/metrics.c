@@ -107,7 +107,8 @@ static uint32_t prob_bin(double p)
 
 /* ---- validation: observation -> entry, no state touched ---- */
 
-static otter_status make_binary(const otter_prediction *pred, double label, entry *e,
+/* With fill = 0 only the checks run (otter_metrics_check): no logarithm is taken. */
+static otter_status make_binary(const otter_prediction *pred, double label, entry *e, int fill,
                                 otter_error *err)
 {
     if (label != 0.0 && label != 1.0) {
@@ -125,7 +126,10 @@ static otter_status make_binary(const otter_prediction *pred, double label, entr
         if (isnan(pred->score)) {
             return otter_error_set(err, OTTER_INVALID, "prediction.score: is NaN");
         }
-        p = logistic(pred->score);
+        p = fill ? logistic(pred->score) : 0.0;
+    }
+    if (!fill) {
+        return OTTER_OK;
     }
     e->p = p;
     e->ll = label == 1.0 ? -log(clip_prob(p)) : -log1p(-clip_prob(p));
@@ -183,7 +187,7 @@ static otter_status make_regression(const otter_prediction *pred, double label, 
 }
 
 static otter_status make_entry(const otter_metrics *m, const otter_prediction *pred, double label,
-                               double weight, entry *e, otter_error *err)
+                               double weight, entry *e, int fill, otter_error *err)
 {
     if (!isfinite(weight) || weight < 0.0) {
         return otter_error_set(err, OTTER_INVALID, "weight: must be finite and >= 0, got %g",
@@ -197,7 +201,7 @@ static otter_status make_entry(const otter_metrics *m, const otter_prediction *p
     e->y = label;
     e->w = weight;
     switch (m->opts.task) {
-    case OTTER_TASK_BINARY: return make_binary(pred, label, e, err);
+    case OTTER_TASK_BINARY: return make_binary(pred, label, e, fill, err);
     case OTTER_TASK_MULTICLASS: return make_multiclass(m, pred, label, e, err);
     case OTTER_TASK_REGRESSION: return make_regression(pred, label, e, err);
     }
@@ -442,7 +446,7 @@ otter_status otter_metrics_update(otter_metrics *m, const otter_prediction *pred
                                m ? "pred" : "metrics");
     }
     entry e;
-    otter_status st = make_entry(m, pred, label, weight, &e, err);
+    otter_status st = make_entry(m, pred, label, weight, &e, 1, err);
     if (st != OTTER_OK) {
         return st;
     }
@@ -464,6 +468,17 @@ otter_status otter_metrics_update(otter_metrics *m, const otter_prediction *pred
         window_rebuild(m);
     }
     return OTTER_OK;
+}
+
+otter_status otter_metrics_check(const otter_metrics *m, const otter_prediction *pred, double label,
+                                 double weight, otter_error *err)
+{
+    if (!m || !pred) {
+        return otter_error_set(err, OTTER_INVALID, "otter_metrics_update: %s is NULL",
+                               m ? "pred" : "metrics");
+    }
+    entry e;
+    return make_entry(m, pred, label, weight, &e, 0, err);
 }
 
 void otter_metrics_cumulative(const otter_metrics *m, otter_metrics_report *out)

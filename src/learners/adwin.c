@@ -88,6 +88,17 @@ static void row_push(adwin_row *r, double sum, double var)
     r->n++;
 }
 
+/* 2^-i, exactly (i < 64). x * pow2_neg(i) is bit for bit x / 2^i: both are the correctly
+ * rounded value of the same real number, and the multiply spares the divider, which the
+ * per-row merges keep busy. */
+static double pow2_neg(size_t i)
+{
+    uint64_t bits = (uint64_t)(1023 - i) << 52;
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
 /* Removes the k oldest buckets of a row. */
 static void row_pop(adwin_row *r, unsigned k)
 {
@@ -145,9 +156,9 @@ static void compress(otter__adwin *a)
             return;
         }
         adwin_row *r = &a->rows[i];
-        double n = (double)((uint64_t)1 << i);
-        double d = r->sum[0] / n - r->sum[1] / n;
-        double var = r->var[0] + r->var[1] + n * n * d * d / (n + n);
+        double n = (double)((uint64_t)1 << i), inv = pow2_neg(i);             /* n = 2^i */
+        double d = r->sum[0] * inv - r->sum[1] * inv;                         /* sum / n */
+        double var = r->var[0] + r->var[1] + n * n * d * d * pow2_neg(i + 1); /* / (n + n) */
         row_push(&a->rows[i + 1], r->sum[0] + r->sum[1], var);
         row_pop(r, 2);
     }
@@ -166,6 +177,20 @@ static void insert(otter__adwin *a, double x)
     }
     a->total += x;
     compress(a);
+}
+
+/* 1 when diff <= fl(fl(sqrt(rad)) + lin), the bound as find_cut computes it, is certain
+ * without the square root (rad, lin >= 0): either diff <= lin, or (diff - lin)^2 is below
+ * rad by a relative margin (1e-9) far wider than the rounding of every step, so that
+ * diff < sqrt(rad) + lin in exact arithmetic and hence also after rounding. When 0, the
+ * caller computes the bound exactly as before; most splits of a stable window are
+ * settled here, so the cut test gives the same answers with far fewer square roots. */
+static int clearly_within(double diff, double lin, double rad)
+{
+    if (diff <= lin)
+        return 1;
+    double q = diff - lin;
+    return rad > 0x1p-900 && q * q < rad * (1.0 - 1e-9);
 }
 
 /* Scans the splits from the oldest bucket towards the newest; 1 when one is cut. */
@@ -189,8 +214,12 @@ static int find_cut(const otter__adwin *a)
                 continue;
             double mr =
                 1.0 / (n0 - OTTER__ADWIN_MIN_SUB + 1) + 1.0 / (n1 - OTTER__ADWIN_MIN_SUB + 1);
-            double eps = sqrt(2.0 * mr * v * dd) + 2.0 / 3.0 * dd * mr;
-            if (fabs(u0 / n0 - u1 / n1) > eps)
+            double diff = fabs(u0 / n0 - u1 / n1);
+            double lin = 2.0 / 3.0 * dd * mr, rad = 2.0 * mr * v * dd;
+            if (clearly_within(diff, lin, rad))
+                continue;
+            double eps = sqrt(rad) + lin;
+            if (diff > eps)
                 return 1;
         }
     }

@@ -203,8 +203,14 @@ static otter_status learn_tree(hat_model *h, hat_slot slot, uint32_t nid, const 
 {
     ht_model *t = h->t;
     uint32_t leaf = nid;
-    while (t->nodes[leaf].attr != HT_NONE)
-        leaf = otter__ht_branch(t, leaf, row->inst);
+    for (;;) { /* the detectors on the path are touched below: fetch them on the way down */
+#if defined(__GNUC__)
+        __builtin_prefetch(h->hn[leaf].ad);
+#endif
+        if (t->nodes[leaf].attr == HT_NONE)
+            break;
+        leaf = otter__ht_branch_row(t, leaf, row->inst);
+    }
     ht_leaf_pred lp;
     otter__ht_leaf_predict(t, leaf, row->inst, 1, &lp);
     if (out)
@@ -256,7 +262,7 @@ static otter_status learn_tree(hat_model *h, hat_slot slot, uint32_t nid, const 
             (st = learn_tree(h, (hat_slot){SLOT_ALT, cur, 0}, h->hn[cur].alt, row, NULL, err)) !=
                 OTTER_OK)
             return st;
-        uint32_t next = otter__ht_branch(t, cur, row->inst);
+        uint32_t next = otter__ht_branch_row(t, cur, row->inst);
         const ht_node *n = &t->nodes[cur];
         uint32_t b = 0;
         while (t->kids[n->kids + b] != next)

@@ -204,6 +204,28 @@ uint32_t otter__ht_branch(const ht_model *m, uint32_t nid, const otter_instance 
     return m->kids[n->kids + branch];
 }
 
+/* As otter__ht_branch, for a row resolved by otter__ht_lookup_row: m->row_attr[i] is the
+ * attribute of feature i when the name and kind match (feat_is), so no name is compared
+ * again at each node on the way down. */
+uint32_t otter__ht_branch_row(const ht_model *m, uint32_t nid, const otter_instance *inst)
+{
+    const ht_node *n = &m->nodes[nid];
+    uint32_t branch = n->major;
+    for (size_t i = 0; i < inst->n_feats; i++) {
+        if (m->row_attr[i] != n->attr)
+            continue;
+        if (m->attrs[n->attr].kind == HT_NUM) {
+            branch = inst->feats[i].value <= n->threshold ? 0 : 1;
+        } else {
+            uint32_t v = m->row_val[i];
+            if (v != HT_NONE && v < n->n_kids)
+                branch = v;
+        }
+        break;
+    }
+    return m->kids[n->kids + branch];
+}
+
 static uint32_t sort_row(const ht_model *m, const otter_instance *inst)
 {
     uint32_t nid = 0;
@@ -580,10 +602,12 @@ otter_status otter__ht_leaf_learn(ht_model *m, uint32_t nid, const otter_instanc
 static otter_status ht_update(ht_model *m, const otter_instance *inst, double label, double w,
                               otter_prediction *out, otter_error *err)
 {
-    uint32_t nid = sort_row(m, inst);
     otter_status st = otter__ht_lookup_row(m, inst, err);
     if (st != OTTER_OK)
         return st;
+    uint32_t nid = 0;
+    while (m->nodes[nid].attr != HT_NONE)
+        nid = otter__ht_branch_row(m, nid, inst);
     size_t y = label > 0.5 ? (size_t)label : 0;
     ht_leaf_pred lp;
     otter__ht_leaf_predict(m, nid, inst, out != NULL, &lp);

@@ -192,6 +192,8 @@ otter_status otter__ht_make(const otter_param_value *v, ht_model **out, otter_er
 uint32_t otter__ht_add_leaf(ht_model *m, uint32_t depth, const double *dist);
 /* The child of split node nid that the row goes down. */
 uint32_t otter__ht_branch(const ht_model *m, uint32_t nid, const otter_instance *inst);
+/* The same child, for the row last resolved by otter__ht_lookup_row (learning paths). */
+uint32_t otter__ht_branch_row(const ht_model *m, uint32_t nid, const otter_instance *inst);
 /* Resolves the row's features into m->row_attr / m->row_val (call once per row). */
 otter_status otter__ht_lookup_row(ht_model *m, const otter_instance *inst, otter_error *err);
 /* Tries to split the leaf at nid in place (nid becomes the split node). 0 on NOMEM. */
