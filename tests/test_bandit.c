@@ -130,7 +130,7 @@ END_TEST
 START_TEST(reward_lifecycle)
 {
     /* wait 10 s; resolved ids are remembered 10 s more */
-    otter_bandit *b = make("epsilon-greedy", "reward_wait=10,default_reward=none");
+    otter_bandit *b = make("epsilon-greedy", "reward_wait=10,remember=10,default_reward=none");
     otter_decision d1 = OTTER_DECISION_INIT, d2 = OTTER_DECISION_INIT, d3 = OTTER_DECISION_INIT;
     otter_error e;
     rank_at(b, &d1, 1000);
@@ -163,6 +163,37 @@ START_TEST(reward_lifecycle)
     otter_decision_free(&d1);
     otter_decision_free(&d2);
     otter_decision_free(&d3);
+    otter_bandit_destroy(b);
+}
+END_TEST
+
+/* remember=0: resolved ids are dropped at once; the table holds only what waits. */
+START_TEST(remember_zero_keeps_only_waiting_events)
+{
+    otter_bandit *b = make("epsilon-greedy", "reward_wait=5,remember=0,default_reward=none");
+    otter_decision d = OTTER_DECISION_INIT, late = OTTER_DECISION_INIT;
+    otter_error e;
+    rank_at(b, &late, 500);
+    for (int i = 0; i < 100; i++) {
+        rank_at(b, &d, 1000 + i);
+        OK(otter_bandit_reward(b, d.event_id, 1, 1000 + i, err));
+    }
+    ck_assert_uint_eq(otter_bandit_pending(b), 1);
+    ck_assert_int_eq(reward(b, d.event_id, 1, 2000, &e), OTTER_NOT_FOUND);
+    size_t n = 0;
+    OK(otter_bandit_expire(b, 6000, &n, err));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(reward(b, late.event_id, 1, 6001, &e), OTTER_NOT_FOUND);
+    /* the blob holds no resolved events: smaller than with remember */
+    otter_buf x = OTTER_BUF_INIT;
+    OK(otter_bandit_encode(b, &x, err));
+    otter_bandit *r = NULL;
+    OK(otter_bandit_decode(ctx, x.data, x.len, &r, err));
+    ck_assert_uint_eq(otter_bandit_pending(r), 0);
+    otter_buf_free(&x);
+    otter_decision_free(&d);
+    otter_decision_free(&late);
+    otter_bandit_destroy(r);
     otter_bandit_destroy(b);
 }
 END_TEST
@@ -429,6 +460,7 @@ int main(void)
     tcase_add_test(tc, candidates_and_exclusions);
     tcase_add_test(tc, reward_lifecycle);
     tcase_add_test(tc, default_reward_at_expiry);
+    tcase_add_test(tc, remember_zero_keeps_only_waiting_events);
     tcase_add_test(tc, refused_default_reward_does_not_block);
     tcase_add_test(tc, deferred_decisions);
     tcase_add_test(tc, caller_event_ids);

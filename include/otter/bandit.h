@@ -32,6 +32,9 @@
  *   reward_wait     seconds a decision waits for its reward (default 600)
  *   default_reward  reward applied at expiry, or "none" (default 0, as Personalizer); a
  *                   decision whose default the policy refuses counts as dropped
+ *   remember        seconds a resolved decision's id is kept (default 600) so that a
+ *                   late or repeated reward gets OTTER_EXPIRED / OTTER_CONFLICT; 0
+ *                   forgets at once (such rewards then get OTTER_NOT_FOUND)
  */
 #ifndef OTTER_BANDIT_H
 #define OTTER_BANDIT_H
@@ -191,7 +194,7 @@ otter_status otter_bandit_rank(otter_bandit *bandit, const otter_rank_request *r
  * Bernoulli models) for the event. OTTER_NOT_FOUND for an unknown event id,
  * OTTER_EXPIRED when it expired, OTTER_CONFLICT when it was already rewarded,
  * OTTER_STATE when it was deferred and never activated. Resolved ids are remembered
- * for reward_wait seconds after they resolve, then forgotten (NOT_FOUND). */
+ * for `remember` seconds after they resolve, then forgotten (NOT_FOUND). */
 otter_status otter_bandit_reward(otter_bandit *bandit, const char *event_id, double reward,
                                  int64_t now_ms, otter_error *err);
 

@@ -24,7 +24,7 @@
 /* Rewards are bounded so that squared sums stay finite in every policy. */
 #define OTTER__MAX_REWARD 1e100
 
-enum { C_SEED, C_DIM, C_FEATURES, C_WAIT, C_DEFAULT, C_COUNT };
+enum { C_SEED, C_DIM, C_FEATURES, C_WAIT, C_DEFAULT, C_REMEMBER, C_COUNT };
 
 static const otter_param_spec common_params[C_COUNT] = {
     {"seed", OTTER_PARAM_INT, "1", 0, 9007199254740991.0, 0, NULL,
@@ -36,6 +36,9 @@ static const otter_param_spec common_params[C_COUNT] = {
      "seconds a decision waits for its reward before it expires"},
     {"default_reward", OTTER_PARAM_STRING, "0", 0, 0, 0, NULL,
      "reward learned for a decision that expires, or none"},
+    {"remember", OTTER_PARAM_DOUBLE, "600", 0, 1e9, 0, NULL,
+     "seconds a resolved decision's id is kept, so a late or repeated reward gets its "
+     "exact error (0: forgotten at once, less memory at high rates)"},
 };
 
 typedef struct bandit_arm {
@@ -50,7 +53,7 @@ struct otter_bandit {
     size_t params_len;
     uint64_t seed;
     size_t dim; /* 0 for non-contextual policies */
-    int64_t wait_ms;
+    int64_t wait_ms, remember_ms;
     int has_default;
     double default_reward;
     char **feat; /* named mapping, n_feat names */
@@ -170,6 +173,7 @@ static otter_status resolve(otter_bandit *b, const otter_params *params,
         b->wait_ms = (int64_t)llround(v[C_WAIT].d * 1000.0);
         if (b->wait_ms < 1)
             b->wait_ms = 1;
+        b->remember_ms = (int64_t)llround(v[C_REMEMBER].d * 1000.0);
         if (t->contextual)
             st = parse_features(b, v[C_FEATURES].s, err);
     }
@@ -422,6 +426,15 @@ static otter_status check_event_id(const char *id, otter_error *err)
 
 /* ---- expiry ---- */
 
+/* A decision was rewarded or expired: keep its id until when_ms, or drop it now. */
+static void resolved(otter_bandit *b, otter__event *e)
+{
+    if (b->remember_ms > 0)
+        b->events->ops->update(b->events, e);
+    else
+        b->events->ops->remove(b->events, e);
+}
+
 static otter_status learn(otter_bandit *b, const otter__event *e, double reward, otter_error *err)
 {
     if (!slot_live(b, e->slot, NULL)) {
@@ -459,8 +472,8 @@ otter_status otter_bandit_expire(otter_bandit *b, int64_t now_ms, size_t *n_expi
                 return otter_error_set(err, st, "%s", inner.message);
         }
         e->state = OTTER__EV_EXPIRED;
-        e->when_ms += b->wait_ms;
-        t->ops->update(t, e);
+        e->when_ms += b->remember_ms;
+        resolved(b, e);
         b->expired++;
         if (n_expired)
             (*n_expired)++;
@@ -772,8 +785,8 @@ otter_status otter_bandit_reward(otter_bandit *b, const char *event_id, double r
     if ((st = learn(b, e, reward, err)) != OTTER_OK)
         return st;
     e->state = OTTER__EV_REWARDED;
-    e->when_ms = now + b->wait_ms;
-    b->events->ops->update(b->events, e);
+    e->when_ms = now + b->remember_ms;
+    resolved(b, e);
     return OTTER_OK;
 }
 

@@ -94,6 +94,8 @@ static otter_status candidate_params(const otter_params *user, otter_params **ou
         st = otter_params_set(*out, "reward_wait", "1", err);
     if (st == OTTER_OK)
         st = otter_params_set(*out, "default_reward", "none", err);
+    if (st == OTTER_OK) /* resolved replay decisions are never asked about again */
+        st = otter_params_set(*out, "remember", "0", err);
     return st;
 }
 
