@@ -58,7 +58,8 @@ import subprocess
 import sys
 import time
 
-from benchlib import loadavg, machine_info, run_timed, sh, spread
+from benchlib import (loadavg, machine_info, otter_versions, package_versions, run_timed, sh,
+                      spread)
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -344,20 +345,8 @@ def oracle_sum(path, steps):
 
 
 def versions(otter):
-    from importlib.metadata import version
-
-    v = {"otter": sh([otter, "--version"]).replace("otter ", "")}
-    commit = sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
-    v["otter_commit"] = commit or "no commit"
-    if commit and sh(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]):
-        v["otter_commit"] += " (dirty)"
-    try:
-        mk = open(os.path.join(ROOT, "Makefile")).read()
-        v["otter_cflags"] = re.search(r"^CFLAGS = (.*)$", mk, re.M).group(1).strip()
-    except (OSError, AttributeError):
-        pass
-    for pkg in ["mabwiser", "river", "numpy", "pandas"]:
-        v[pkg] = version(pkg)
+    v = otter_versions(otter, ROOT)
+    v.update(package_versions(["mabwiser", "river", "numpy", "pandas"]))
     v["python"] = platform.python_version()
     return v
 

@@ -1,8 +1,11 @@
 """Helpers shared by the benchmark scripts (linear.py, trees.py): timing a command
 with its peak memory, page-cache warming, data reuse checks, machine facts."""
 
+import datetime
+import hashlib
 import os
 import platform
+import re
 import shlex
 import subprocess
 import time
@@ -102,3 +105,47 @@ def mib(b):
 def spread(r):
     t = r.get("loop_s_rounds") or r["wall_s_rounds"]
     return f"{min(t):.2f}-{max(t):.2f}" if len(t) > 1 else "-"
+
+
+def otter_versions(otter, root):
+    """Otter's version, commit (marked dirty when tracked files changed) and the CFLAGS
+    it was built with: build flags matter for a speed comparison."""
+    v = {"otter": sh([otter, "--version"]).replace("otter ", "")}
+    commit = sh(["git", "-C", root, "rev-parse", "--short", "HEAD"])
+    v["otter_commit"] = commit or "no commit"
+    if commit and sh(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"]):
+        v["otter_commit"] += " (dirty)"
+    try:
+        mk = open(os.path.join(root, "Makefile")).read()
+        v["otter_cflags"] = re.search(r"^CFLAGS = (.*)$", mk, re.M).group(1).strip()
+    except (OSError, AttributeError):
+        pass
+    return v
+
+
+def package_versions(packages):
+    from importlib.metadata import version
+
+    return {p: version(p) for p in packages}
+
+
+def moa_versions(moa_python):
+    """capymoa's version (from its own venv), the bundled MOA jar and the JVM."""
+    v = {"capymoa": sh([moa_python, "-c",
+                        "from importlib.metadata import version as v; print(v('capymoa'))"]),
+         "moa_jar": "bundled with capymoa (capymoa/jar/moa.jar)"}
+    jv = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
+    v["java"] = jv.splitlines()[0] if jv else "?"
+    return v
+
+
+def binary_id(otter):
+    """sha256 (first 12 hex) and mtime of the real otter binary (libtool's
+    .libs/otter behind the wrapper script), to detect a rebuild mid-run."""
+    d, b = os.path.split(otter)
+    real = os.path.join(d, ".libs", b)
+    real = real if os.path.exists(real) else otter
+    with open(real, "rb") as f:
+        h = hashlib.sha256(f.read()).hexdigest()[:12]
+    mt = datetime.datetime.fromtimestamp(os.path.getmtime(real)).astimezone()
+    return f"{h} (built {mt.isoformat(timespec='seconds')})"

@@ -40,8 +40,8 @@ import sys
 import time
 from array import array
 
-from benchlib import (count_lines, loadavg, machine_info, mib, run_timed, same_head, sh,
-                      spread, warm)
+from benchlib import (count_lines, loadavg, machine_info, mib, otter_versions,
+                      package_versions, run_timed, same_head, spread, warm)
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -335,21 +335,9 @@ def run_worker(tool, path, rows, y, num, cat, logs, preds_path):
 
 
 def versions(otter):
-    from importlib.metadata import version
-
-    v = {"otter": sh([otter, "--version"]).replace("otter ", "")}
-    commit = sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
-    v["otter_commit"] = commit or "no commit"
-    if commit and sh(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]):
-        v["otter_commit"] += " (dirty)"
-    # Build flags matter for a speed comparison: record what otter was built with.
-    try:
-        mk = open(os.path.join(ROOT, "Makefile")).read()
-        v["otter_cflags"] = re.search(r"^CFLAGS = (.*)$", mk, re.M).group(1).strip()
-    except (OSError, AttributeError):
-        pass
-    for pkg in ["vowpalwabbit", "river", "scikit-learn", "numpy", "pandas", "scipy"]:
-        v[pkg] = version(pkg)
+    v = otter_versions(otter, ROOT)
+    v.update(package_versions(["vowpalwabbit", "river", "scikit-learn", "numpy", "pandas",
+                               "scipy"]))
     v["python"] = platform.python_version()
     return v
 

@@ -48,8 +48,9 @@ import subprocess
 import sys
 import time
 
-from benchlib import (count_lines, loadavg, machine_info, mib, run_timed, same_head, sh,
-                      spread, warm)
+from benchlib import (binary_id, count_lines, loadavg, machine_info, mib, moa_versions,
+                      otter_versions, package_versions, run_timed, same_head, sh, spread,
+                      warm)
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -323,41 +324,12 @@ def combine(key, rounds):
 
 
 def versions(otter, moa_ok):
-    from importlib.metadata import version
-
-    v = {"otter": sh([otter, "--version"]).replace("otter ", "")}
-    commit = sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
-    v["otter_commit"] = commit or "no commit"
-    if commit and sh(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]):
-        v["otter_commit"] += " (dirty)"
-    try:
-        mk = open(os.path.join(ROOT, "Makefile")).read()
-        v["otter_cflags"] = re.search(r"^CFLAGS = (.*)$", mk, re.M).group(1).strip()
-    except (OSError, AttributeError):
-        pass
-    v["river"] = version("river")
+    v = otter_versions(otter, ROOT)
+    v.update(package_versions(["river"]))
     if moa_ok:
-        v["capymoa"] = sh([MOA_PYTHON, "-c",
-                           "from importlib.metadata import version as v; print(v('capymoa'))"])
-        v["moa_jar"] = "bundled with capymoa (capymoa/jar/moa.jar)"
-        jv = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
-        v["java"] = jv.splitlines()[0] if jv else "?"
+        v.update(moa_versions(MOA_PYTHON))
     v["python"] = platform.python_version()
     return v
-
-
-def binary_id(otter):
-    """sha256 (first 12 hex) and mtime of the real otter binary (libtool's
-    .libs/otter behind the wrapper script), to detect a rebuild mid-run."""
-    import hashlib
-
-    d, b = os.path.split(otter)
-    real = os.path.join(d, ".libs", b)
-    real = real if os.path.exists(real) else otter
-    with open(real, "rb") as f:
-        h = hashlib.sha256(f.read()).hexdigest()[:12]
-    mt = datetime.datetime.fromtimestamp(os.path.getmtime(real)).astimezone()
-    return f"{h} (built {mt.isoformat(timespec='seconds')})"
 
 
 def stream_table(s, models):
