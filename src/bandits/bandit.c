@@ -898,7 +898,7 @@ static otter_status write_event(void *ud, const otter__event *e)
     return c->w->st;
 }
 
-otter_status otter_bandit_encode(const otter_bandit *b, otter_buf *out, otter_error *err)
+static otter_status encode(const otter_bandit *b, int with_events, otter_buf *out, otter_error *err)
 {
     if (!b || !out)
         return otter_error_set(err, OTTER_INVALID, "bandit and buffer are required");
@@ -919,10 +919,10 @@ otter_status otter_bandit_encode(const otter_bandit *b, otter_buf *out, otter_er
             otter__wr_u32(&w, b->arms[i].slot);
             otter__wr_str(&w, b->arms[i].name, strlen(b->arms[i].name));
         }
-        otter__wr_u32(&w, (uint32_t)b->events->ops->count(b->events, 0));
+        otter__wr_u32(&w, with_events ? (uint32_t)b->events->ops->count(b->events, 0) : 0);
         enc_ctx c = {&w, b->dim};
         st = w.st;
-        if (st == OTTER_OK)
+        if (st == OTTER_OK && with_events)
             st = b->events->ops->each(b->events, write_event, &c);
         if (st == OTTER_NOMEM)
             otter_error_set(err, OTTER_NOMEM, "out of memory encoding events");
@@ -934,6 +934,16 @@ otter_status otter_bandit_encode(const otter_bandit *b, otter_buf *out, otter_er
     if (st != OTTER_OK)
         out->len = start;
     return st;
+}
+
+otter_status otter_bandit_encode(const otter_bandit *b, otter_buf *out, otter_error *err)
+{
+    return encode(b, 1, out, err);
+}
+
+otter_status otter__bandit_encode_core(const otter_bandit *b, otter_buf *out, otter_error *err)
+{
+    return encode(b, 0, out, err);
 }
 
 static otter_status corrupt(otter_error *err, const char *what)
@@ -964,6 +974,40 @@ static otter_status read_arms(otter_bandit *b, otter__rd *r, otter_error *err)
     return OTTER_OK;
 }
 
+/* One event; e->x points into row when the event carries a context. */
+static otter_status read_event(const otter_bandit *b, otter__rd *r, otter__event *e, double *row,
+                               otter_error *err)
+{
+    memset(e, 0, sizeof *e);
+    size_t len;
+    const char *id = otter__rd_str(r, &len);
+    e->slot = otter__rd_u32(r);
+    e->state = otter__rd_u8(r);
+    e->propensity = otter__rd_f64(r);
+    e->time_ms = (int64_t)otter__rd_u64(r);
+    e->when_ms = (int64_t)otter__rd_u64(r);
+    uint8_t has_x = otter__rd_u8(r);
+    if (!otter__rd_ok(r) || len == 0 || len >= OTTER_EVENT_ID_MAX || e->slot >= b->next_slot ||
+        e->state < OTTER__EV_PENDING || e->state > OTTER__EV_EXPIRED || has_x > 1 ||
+        !(e->propensity >= 0 && e->propensity <= 1) ||
+        (has_x && (!b->dim || e->state > OTTER__EV_DEFERRED)) ||
+        (!has_x && b->dim && e->state <= OTTER__EV_DEFERRED))
+        return corrupt(err, "bad event");
+    memcpy(e->id, id, len);
+    if (check_event_id(e->id, NULL) != OTTER_OK)
+        return corrupt(err, "bad event id");
+    if (has_x) {
+        otter__rd_f64s(r, row, b->dim);
+        if (!otter__rd_ok(r))
+            return corrupt(err, "truncated event context");
+        for (size_t j = 0; j < b->dim; j++)
+            if (!isfinite(row[j]))
+                return corrupt(err, "bad event context");
+        e->x = row;
+    }
+    return OTTER_OK;
+}
+
 static otter_status read_events(otter_bandit *b, otter__rd *r, double *row, otter_error *err)
 {
     uint32_t n = otter__rd_u32(r);
@@ -971,38 +1015,52 @@ static otter_status read_events(otter_bandit *b, otter__rd *r, double *row, otte
         return corrupt(err, "bad event count");
     for (uint32_t i = 0; i < n; i++) {
         otter__event e;
-        memset(&e, 0, sizeof e);
-        size_t len;
-        const char *id = otter__rd_str(r, &len);
-        e.slot = otter__rd_u32(r);
-        e.state = otter__rd_u8(r);
-        e.propensity = otter__rd_f64(r);
-        e.time_ms = (int64_t)otter__rd_u64(r);
-        e.when_ms = (int64_t)otter__rd_u64(r);
-        uint8_t has_x = otter__rd_u8(r);
-        if (!otter__rd_ok(r) || len == 0 || len >= OTTER_EVENT_ID_MAX || e.slot >= b->next_slot ||
-            e.state < OTTER__EV_PENDING || e.state > OTTER__EV_EXPIRED || has_x > 1 ||
-            !(e.propensity >= 0 && e.propensity <= 1) ||
-            (has_x && (!b->dim || e.state > OTTER__EV_DEFERRED)) ||
-            (!has_x && b->dim && e.state <= OTTER__EV_DEFERRED))
-            return corrupt(err, "bad event");
-        memcpy(e.id, id, len);
-        if (check_event_id(e.id, NULL) != OTTER_OK || b->events->ops->find(b->events, e.id))
-            return corrupt(err, "bad event id");
-        if (has_x) {
-            otter__rd_f64s(r, row, b->dim);
-            if (!otter__rd_ok(r))
-                return corrupt(err, "truncated event context");
-            for (size_t j = 0; j < b->dim; j++)
-                if (!isfinite(row[j]))
-                    return corrupt(err, "bad event context");
-            e.x = row;
-        }
-        otter_status st = b->events->ops->put(b->events, &e, err);
+        otter_status st = read_event(b, r, &e, row, err);
         if (st != OTTER_OK)
+            return st;
+        if (b->events->ops->find(b->events, e.id))
+            return corrupt(err, "event id listed twice");
+        if ((st = b->events->ops->put(b->events, &e, err)) != OTTER_OK)
             return st;
     }
     return OTTER_OK;
+}
+
+otter_status otter__event_decode(const otter_bandit *b, const uint8_t *p, size_t len,
+                                 otter__event *e, double *row, otter_error *err)
+{
+    otter__rd r;
+    otter__rd_init(&r, p, len);
+    otter_status st = read_event(b, &r, e, row, err);
+    if (st == OTTER_OK && !otter__rd_done(&r))
+        return corrupt(err, "trailing bytes after event");
+    return st;
+}
+
+otter_status otter__event_encode(const otter__event *e, size_t dim, otter_buf *out,
+                                 otter_error *err)
+{
+    otter__wr w;
+    otter__wr_init(&w, out, err);
+    enc_ctx c = {&w, dim};
+    return write_event(&c, e);
+}
+
+otter__events *otter__bandit_events(otter_bandit *b)
+{
+    return b->events;
+}
+
+size_t otter__bandit_dim(const otter_bandit *b)
+{
+    return b->dim;
+}
+
+otter__events *otter__bandit_swap_events(otter_bandit *b, otter__events *t)
+{
+    otter__events *old = b->events;
+    b->events = t;
+    return old;
 }
 
 /* Blob parameters go through the same validation; failure means corruption. The

@@ -63,4 +63,22 @@ struct otter__events {
 /* The in-memory table for rows of dim doubles. */
 otter_status otter__events_mem_create(size_t dim, otter__events **out, otter_error *err);
 
+/* ---- hooks for the state store (src/ckpt/), which keeps each event as its own record ---- */
+
+/* The bandit's table (borrowed) and its context dimension. */
+otter__events *otter__bandit_events(otter_bandit *b);
+size_t otter__bandit_dim(const otter_bandit *b);
+/* Replaces the bandit's table with t (owned by the bandit from now on) and returns the
+ * old one, which the caller now owns (the store wraps it). */
+otter__events *otter__bandit_swap_events(otter_bandit *b, otter__events *t);
+/* The bandit's blob without its events (the store writes them per event). */
+otter_status otter__bandit_encode_core(const otter_bandit *b, otter_buf *out, otter_error *err);
+/* One event as bytes (appended to out), and back: decode checks the event against the
+ * bandit (arm slots, dimension, state) and fills *e, whose x points into row (dim
+ * doubles, the caller's). OTTER_CORRUPT for bad bytes. */
+otter_status otter__event_encode(const otter__event *e, size_t dim, otter_buf *out,
+                                 otter_error *err);
+otter_status otter__event_decode(const otter_bandit *b, const uint8_t *p, size_t len,
+                                 otter__event *e, double *row, otter_error *err);
+
 #endif
