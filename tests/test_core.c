@@ -3,7 +3,9 @@
  * against published vectors, the RNG against an independent reference and basic
  * statistics, parameter parsing/validation/canonical text, the instance builder and its
  * hashing rule, the codec and blob frame (every truncation and every bit flip), the
- * context registries, and the learner handle's validation and blob handling.
+ * binary encoding of an instance row (round trips into fresh and used builders, every
+ * truncation and bit flip, each structural check), the context registries, and the learner handle's
+ * validation and blob handling.
  */
 #include <check.h>
 #include <math.h>
@@ -1293,6 +1295,610 @@ START_TEST(blob_truncation_and_bit_flips)
 }
 END_TEST
 
+/* ======================================================================== instance codec */
+
+/* 1 when two rows are the same row: features in order with the same namespaces, names,
+ * categories and hashes, values bit for bit, and the same dense array bit for bit. Keys
+ * may differ (each builder has its own). */
+static int same_row(const otter_instance *a, const otter_instance *b)
+{
+    if (otter_instance_size(a) != otter_instance_size(b))
+        return 0;
+    for (size_t i = 0; i < otter_instance_size(a); i++) {
+        otter_feature fa, fb;
+        if (otter_instance_feature(a, i, &fa, NULL) || otter_instance_feature(b, i, &fb, NULL))
+            return 0;
+        if (fa.hash != fb.hash || memcmp(&fa.value, &fb.value, sizeof fa.value) != 0 ||
+            strcmp(fa.ns, fb.ns) != 0 || strcmp(fa.name, fb.name) != 0 ||
+            !fa.category != !fb.category || (fa.category && strcmp(fa.category, fb.category)))
+            return 0;
+    }
+    size_t na, nb;
+    const double *da = otter_instance_dense(a, &na), *db = otter_instance_dense(b, &nb);
+    return na == nb && (na == 0 || memcmp(da, db, na * sizeof *da) == 0);
+}
+
+/* Test rows, by number: each exercises a part of the format. */
+enum { ICODEC_ROWS = 7 };
+static void icodec_row(otter_instance *inst, int which)
+{
+    static const double dense[5] = {-0.0, 4.9406564584124654e-324, 1.7976931348623157e308, -2.5,
+                                    0.1};
+    otter_instance_clear(inst);
+    switch (which) {
+    case 0: /* empty */ break;
+    case 1: /* numeric, bit patterns that must survive */
+        EXPECT(otter_instance_num(inst, NULL, "zero", -0.0, NULL) == OTTER_OK);
+        EXPECT(otter_instance_num(inst, NULL, "tiny", 4.9406564584124654e-324, NULL) == OTTER_OK);
+        EXPECT(otter_instance_num(inst, NULL, "third", 1.0 / 3.0, NULL) == OTTER_OK);
+        EXPECT(otter_instance_num(inst, NULL, "big", -1.7976931348623157e308, NULL) == OTTER_OK);
+        break;
+    case 2: /* categorical, empty and non-ASCII categories */
+        EXPECT(otter_instance_cat(inst, NULL, "color", "red", NULL) == OTTER_OK);
+        EXPECT(otter_instance_cat(inst, NULL, "empty", "", NULL) == OTTER_OK);
+        EXPECT(otter_instance_cat(inst, NULL, "city", "Z\xc3\xbcrich \xff", NULL) == OTTER_OK);
+        break;
+    case 3: /* namespaces: one name in three namespaces, and numeric beside categorical */
+        EXPECT(otter_instance_num(inst, "user", "age", 41, NULL) == OTTER_OK);
+        EXPECT(otter_instance_num(inst, "item", "age", 3, NULL) == OTTER_OK);
+        EXPECT(otter_instance_num(inst, NULL, "age", 7, NULL) == OTTER_OK);
+        EXPECT(otter_instance_cat(inst, "item", "brand", "acme", NULL) == OTTER_OK);
+        break;
+    case 4: /* repeated names, numeric and categorical under the same name, interleaved */
+        for (int i = 0; i < 30; i++) {
+            EXPECT(otter_instance_num(inst, "ns", i % 3 ? "a" : "b", i * 0.25, NULL) == OTTER_OK);
+            EXPECT(otter_instance_cat(inst, "ns", "a", i % 2 ? "x" : "yy", NULL) == OTTER_OK);
+        }
+        break;
+    case 5: /* dense only */
+        EXPECT(otter_instance_set_dense(inst, dense, 5, NULL) == OTTER_OK);
+        break;
+    default: /* everything, with more names than the encoder's stack table holds */
+        for (int i = 0; i < 300; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "f%d", i);
+            if (i % 5 == 0)
+                EXPECT(otter_instance_cat(inst, "c", name, name + 1, NULL) == OTTER_OK);
+            else
+                EXPECT(otter_instance_num(inst, i % 2 ? "o" : NULL, name, i - 150.5, NULL) ==
+                       OTTER_OK);
+        }
+        EXPECT(otter_instance_set_dense(inst, dense, 5, NULL) == OTTER_OK);
+        break;
+    }
+}
+
+/* Encodes the current row into a fresh buffer (free it). */
+static otter_buf icodec_encode(const otter_instance *inst)
+{
+    otter_buf b = OTTER_BUF_INIT;
+    OK(otter_instance_encode(inst, &b, err));
+    return b;
+}
+
+/* Decodes a heap copy of exactly len bytes (so ASan sees any read past the end) into
+ * inst; on failure checks the error and that the row was left empty. */
+static otter_status icodec_decode_exact(otter_instance *inst, const uint8_t *src, size_t len,
+                                        otter_error *err)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    ck_assert_ptr_nonnull(copy);
+    if (len)
+        memcpy(copy, src, len);
+    otter_status st = otter_instance_decode(inst, copy, len, err);
+    free(copy);
+    if (st != OTTER_OK) {
+        EXPECT(err->code == st && err->message[0]);
+        EXPECT(otter_instance_size(inst) == 0 && otter_instance_dense(inst, NULL) == NULL);
+    }
+    return st;
+}
+
+START_TEST(icodec_round_trip)
+{
+    otter_instance *src = new_instance(), *fresh = new_instance(), *used = new_instance();
+    /* A builder with other names interned (so its keys differ from src's) and a
+     * previous row with a longer dense array than any test row. */
+    double old_dense[9] = {9, 9, 9, 9, 9, 9, 9, 9, 9};
+    OK(otter_instance_num(used, "other", "w", 1, err));
+    OK(otter_instance_cat(used, NULL, "age", "old", err));
+    OK(otter_instance_set_dense(used, old_dense, 9, err));
+    for (int r = 0; r < ICODEC_ROWS; r++) {
+        icodec_row(src, r);
+        /* Appends after what out already holds. */
+        otter_buf b = OTTER_BUF_INIT;
+        OK(otter_buf_append(&b, "prefix", 6, err));
+        OK(otter_instance_encode(src, &b, err));
+        ck_assert_int_eq(memcmp(b.data, "prefix", 6), 0);
+        const uint8_t *enc = b.data + 6;
+        size_t len = b.len - 6;
+        ck_assert_int_eq(memcmp(enc, "OI\x01", 3), 0);
+        OK(icodec_decode_exact(fresh, enc, len, err));
+        ck_assert_msg(same_row(src, fresh), "row %d differs after decoding", r);
+        OK(icodec_decode_exact(used, enc, len, err));
+        ck_assert_msg(same_row(src, used), "row %d differs in a used builder", r);
+        /* Keys are the decoding builder's own: they name the same pairs. */
+        for (size_t i = 0; i < otter_instance_size(used); i++) {
+            otter_feature f;
+            const char *ns, *name;
+            OK(otter_instance_feature(used, i, &f, err));
+            OK(otter_instance_key_name(used, f.key, &ns, &name, err));
+            EXPECT(strcmp(ns, f.ns) == 0 && strcmp(name, f.name) == 0);
+        }
+        /* One row, one encoding: re-encoding the decoded row gives the same bytes. */
+        otter_buf again = icodec_encode(used);
+        ck_assert_uint_eq(again.len, len);
+        ck_assert_int_eq(memcmp(again.data, enc, len), 0);
+        otter_buf_free(&again);
+        otter_buf_free(&b);
+    }
+    /* The names used before are still interned in the used builder. */
+    otter_feature_key k;
+    size_t keys = otter_instance_key_count(used);
+    OK(otter_instance_intern(used, "other", 5, "w", 1, &k, err));
+    ck_assert_uint_eq(otter_instance_key_count(used), keys);
+    otter_instance_destroy(src);
+    otter_instance_destroy(fresh);
+    otter_instance_destroy(used);
+}
+END_TEST
+
+START_TEST(icodec_sizes)
+{
+    otter_instance *inst = new_instance();
+    /* Empty row: header, three zero counts and the CRC. */
+    otter_buf b = icodec_encode(inst);
+    ck_assert_uint_eq(b.len, 3 + 4 + 4 + 4 + 4);
+    otter_buf_free(&b);
+    /* The header's example: 20 numeric features f0..f19. */
+    char name[16];
+    for (int i = 0; i < 20; i++) {
+        snprintf(name, sizeof name, "f%d", i);
+        OK(otter_instance_num(inst, NULL, name, i * 1.5, err));
+    }
+    b = icodec_encode(inst);
+    ck_assert_uint_eq(b.len, 3 + 4 + (10 * (4 + 4 + 2) + 10 * (4 + 4 + 3)) + 4 + 20 * 13 + 4 + 4);
+    ck_assert_uint_eq(b.len, 489);
+    otter_buf_free(&b);
+    /* A name repeated 100 times is stored once. */
+    otter_instance_clear(inst);
+    for (int i = 0; i < 100; i++)
+        OK(otter_instance_num(inst, "ns", "x", i, err));
+    b = icodec_encode(inst);
+    ck_assert_uint_eq(b.len, 3 + 4 + (4 + 2 + 4 + 1) + 4 + 100 * 13 + 4 + 4);
+    otter_buf_free(&b);
+    otter_instance_destroy(inst);
+}
+END_TEST
+
+START_TEST(icodec_steady_state)
+{
+    /* Decoding the same rows again into a builder that has seen them changes no buffer. */
+    otter_instance *src = new_instance(), *inst = new_instance();
+    icodec_row(src, ICODEC_ROWS - 1);
+    otter_buf big = icodec_encode(src);
+    icodec_row(src, 4);
+    otter_buf small = icodec_encode(src);
+    OK(otter_instance_decode(inst, big.data, big.len, err));
+    OK(otter_instance_decode(inst, small.data, small.len, err));
+    const struct otter_instance before = *inst;
+    for (int r = 0; r < 50; r++) {
+        OK(otter_instance_decode(inst, big.data, big.len, err));
+        OK(otter_instance_decode(inst, small.data, small.len, err));
+    }
+    ck_assert(same_row(src, inst));
+    ck_assert_uint_eq(inst->n_keys, before.n_keys);
+    ck_assert_uint_eq(inst->names_cap, before.names_cap);
+    ck_assert_uint_eq(inst->feats_cap, before.feats_cap);
+    ck_assert_uint_eq(inst->cats_cap, before.cats_cap);
+    ck_assert_uint_eq(inst->dense_cap, before.dense_cap);
+    ck_assert_uint_eq(inst->row_keys_cap, before.row_keys_cap);
+    ck_assert_ptr_eq(inst->feats, before.feats);
+    ck_assert_ptr_eq(inst->cats, before.cats);
+    ck_assert_ptr_eq(inst->dense, before.dense);
+    ck_assert_ptr_eq(inst->row_keys, before.row_keys);
+    otter_buf_free(&big);
+    otter_buf_free(&small);
+    otter_instance_destroy(src);
+    otter_instance_destroy(inst);
+}
+END_TEST
+
+/* A row with every kind of field, small enough to flip every bit of. */
+static otter_buf icodec_sample(void)
+{
+    otter_instance *inst = new_instance();
+    const double d[2] = {0.5, -1};
+    OK(otter_instance_num(inst, "u", "age", 41, err));
+    OK(otter_instance_cat(inst, NULL, "color", "red", err));
+    OK(otter_instance_num(inst, "u", "age", -3, err));
+    OK(otter_instance_set_dense(inst, d, 2, err));
+    otter_buf b = icodec_encode(inst);
+    otter_instance_destroy(inst);
+    return b;
+}
+
+/* A builder holding a previous row, to see that failures clear it. */
+static otter_instance *icodec_used_builder(void)
+{
+    otter_instance *inst = new_instance();
+    const double d[3] = {1, 2, 3};
+    OK(otter_instance_num(inst, NULL, "previous", 1, err));
+    OK(otter_instance_set_dense(inst, d, 3, err));
+    return inst;
+}
+
+START_TEST(icodec_truncation)
+{
+    otter_buf b = icodec_sample();
+    otter_instance *inst = icodec_used_builder();
+    for (size_t n = 0; n < b.len; n++) {
+        otter_error e = {0};
+        otter_status st = icodec_decode_exact(inst, b.data, n, &e);
+        if (st != OTTER_CORRUPT)
+            ck_abort_msg("%zu of %zu bytes: %s (%s)", n, b.len, otter_status_name(st), e.message);
+        OK(otter_instance_num(inst, NULL, "previous", 1, err)); /* for the next round */
+    }
+    FAILS(OTTER_CORRUPT, "truncated", otter_instance_decode(inst, b.data, 10, err));
+    FAILS(OTTER_CORRUPT, "checksum", otter_instance_decode(inst, b.data, b.len - 1, err));
+    /* Extended: trailing bytes after a valid encoding. */
+    OK(otter_buf_append(&b, "\0", 1, err));
+    FAILS(OTTER_CORRUPT, "checksum", otter_instance_decode(inst, b.data, b.len, err));
+    OK(otter_instance_decode(inst, b.data, b.len - 1, err));
+    ck_assert_uint_eq(otter_instance_size(inst), 3);
+    otter_buf_free(&b);
+    otter_instance_destroy(inst);
+}
+END_TEST
+
+/* Rewrites the trailing CRC32C of an instance encoding after an edit. */
+static void icodec_fix_crc(uint8_t *p, size_t len)
+{
+    uint32_t c = otter_crc32c(0, p, len - 4);
+    for (int i = 0; i < 4; i++)
+        p[len - 4 + (size_t)i] = (uint8_t)(c >> (8 * i));
+}
+
+START_TEST(icodec_bit_flips)
+{
+    otter_buf b = icodec_sample();
+    otter_instance *inst = icodec_used_builder();
+    uint8_t *m = malloc(b.len);
+    ck_assert_ptr_nonnull(m);
+    size_t ok_with_crc = 0;
+    for (size_t i = 0; i < b.len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(m, b.data, b.len);
+            m[i] ^= (uint8_t)(1u << bit);
+            otter_error e = {0};
+            otter_status st = icodec_decode_exact(inst, m, b.len, &e);
+            if (st != OTTER_CORRUPT)
+                ck_abort_msg("flip %zu.%d: %s (%s)", i, bit, otter_status_name(st), e.message);
+            /* With the checksum recomputed the structure checks alone must keep every read
+             * in bounds: a clean rejection, or a row (a flipped value or name). */
+            icodec_fix_crc(m, b.len);
+            otter_error e2 = {0};
+            st = icodec_decode_exact(inst, m, b.len, &e2);
+            EXPECT(st == OTTER_OK || st == OTTER_CORRUPT || st == OTTER_VERSION);
+            ok_with_crc += st == OTTER_OK;
+        }
+    }
+    ck_assert(ok_with_crc > 0 && ok_with_crc < b.len * 8);
+    /* Every byte value at every position, checksum fixed. */
+    for (size_t i = 0; i + 4 < b.len; i++) {
+        for (int v = 0; v < 256; v++) {
+            memcpy(m, b.data, b.len);
+            m[i] = (uint8_t)v;
+            icodec_fix_crc(m, b.len);
+            otter_error e = {0};
+            otter_status st = icodec_decode_exact(inst, m, b.len, &e);
+            EXPECT(st == OTTER_OK || st == OTTER_CORRUPT || st == OTTER_VERSION);
+        }
+    }
+    free(m);
+    otter_buf_free(&b);
+    otter_instance_destroy(inst);
+}
+END_TEST
+
+START_TEST(icodec_foreign_and_version)
+{
+    otter_instance *inst = icodec_used_builder();
+    /* A learner's state blob is not an instance. */
+    otter_buf blob = OTTER_BUF_INIT;
+    make_blob(&blob, 0, "logreg", 1, "bits=4\n", "payload", 7);
+    FAILS(OTTER_CORRUPT, "magic", otter_instance_decode(inst, blob.data, blob.len, err));
+    ck_assert_uint_eq(otter_instance_size(inst), 0);
+    static const uint8_t text[] = "{\"features\": {\"x\": 1}}";
+    FAILS(OTTER_CORRUPT, "magic", otter_instance_decode(inst, text, sizeof text, err));
+    uint8_t zeros[64] = {0};
+    FAILS(OTTER_CORRUPT, "magic", otter_instance_decode(inst, zeros, sizeof zeros, err));
+    FAILS(OTTER_CORRUPT, NULL, otter_instance_decode(inst, NULL, 0, err));
+    FAILS(OTTER_CORRUPT, NULL, otter_instance_decode(inst, NULL, 100, err));
+    FAILS(OTTER_CORRUPT, "truncated", otter_instance_decode(inst, (const uint8_t *)"O", 1, err));
+    /* The right magic in front of something else. */
+    uint8_t fake[40] = "OI\x01 and then something else entirely";
+    FAILS(OTTER_CORRUPT, "checksum", otter_instance_decode(inst, fake, sizeof fake, err));
+
+    /* Versions, each with a valid checksum: newer is VERSION, 0 is CORRUPT. */
+    otter_buf b = icodec_sample();
+    b.data[2] = 2;
+    icodec_fix_crc(b.data, b.len);
+    FAILS(OTTER_VERSION, "newer", otter_instance_decode(inst, b.data, b.len, err));
+    ck_assert_uint_eq(otter_instance_size(inst), 0);
+    b.data[2] = 255;
+    icodec_fix_crc(b.data, b.len);
+    FAILS(OTTER_VERSION, "255", otter_instance_decode(inst, b.data, b.len, err));
+    b.data[2] = 0;
+    icodec_fix_crc(b.data, b.len);
+    FAILS(OTTER_CORRUPT, "version 0", otter_instance_decode(inst, b.data, b.len, err));
+    b.data[2] = 1;
+    icodec_fix_crc(b.data, b.len);
+    OK(otter_instance_decode(inst, b.data, b.len, err));
+    otter_buf_free(&b);
+    otter_buf_free(&blob);
+    otter_instance_destroy(inst);
+}
+END_TEST
+
+/* Hand-built encodings with a valid checksum, one per structural check: each fails with
+ * its own message, leaves the row empty and interns nothing. */
+typedef struct icodec_case {
+    const char *what, *needle;
+    void (*body)(otter__wr *w);
+} icodec_case;
+
+static void ic_name(otter__wr *w, const char *ns, const char *name)
+{
+    otter__wr_str(w, ns, strlen(ns));
+    otter__wr_str(w, name, strlen(name));
+}
+static void ic_num(otter__wr *w, uint32_t idx, double v)
+{
+    otter__wr_u32(w, idx);
+    otter__wr_u8(w, 0);
+    otter__wr_f64(w, v);
+}
+static void ic_cat(otter__wr *w, uint32_t idx, const char *v, size_t len)
+{
+    otter__wr_u32(w, idx);
+    otter__wr_u8(w, 1);
+    otter__wr_str(w, v, len);
+}
+/* one name "a", numeric, then the given dense length */
+static void ic_one(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 1);
+    ic_num(w, 0, 2.0);
+}
+static void ic_valid(otter__wr *w)
+{
+    ic_one(w);
+    otter__wr_u32(w, 1);
+    otter__wr_f64(w, 3.0);
+}
+static void ic_nan(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 1);
+    ic_num(w, 0, NAN);
+    otter__wr_u32(w, 0);
+}
+static void ic_inf(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 1);
+    ic_num(w, 0, -INFINITY);
+    otter__wr_u32(w, 0);
+}
+static void ic_dense_nan(otter__wr *w)
+{
+    ic_one(w);
+    otter__wr_u32(w, 2);
+    otter__wr_f64(w, 1);
+    otter__wr_f64(w, NAN);
+}
+static void ic_dense_inf(otter__wr *w)
+{
+    ic_one(w);
+    otter__wr_u32(w, 1);
+    otter__wr_f64(w, INFINITY);
+}
+static void ic_nul_name(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    otter__wr_str(w, "", 0);
+    otter__wr_str(w, "a\0b", 3);
+    otter__wr_u32(w, 1);
+    ic_num(w, 0, 1);
+    otter__wr_u32(w, 0);
+}
+static void ic_nul_ns(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    otter__wr_str(w, "n\0", 2);
+    otter__wr_str(w, "a", 1);
+    otter__wr_u32(w, 1);
+    ic_num(w, 0, 1);
+    otter__wr_u32(w, 0);
+}
+static void ic_nul_cat(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 1);
+    ic_cat(w, 0, "r\0d", 3);
+    otter__wr_u32(w, 0);
+}
+static void ic_empty_name(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    ic_name(w, "ns", "");
+    otter__wr_u32(w, 1);
+    ic_num(w, 0, 1);
+    otter__wr_u32(w, 0);
+}
+static void ic_huge_names(otter__wr *w)
+{
+    otter__wr_u32(w, 0xffffffffu);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 0);
+    otter__wr_u32(w, 0);
+}
+static void ic_names_past_data(otter__wr *w)
+{
+    /* small enough to be read, but 3 names cannot fit in the 17 bytes that follow */
+    otter__wr_u32(w, 3);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 0);
+    otter__wr_u32(w, 0);
+}
+static void ic_feats_past_data(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 2);
+    ic_num(w, 0, 1);
+    otter__wr_u32(w, 0);
+}
+static void ic_huge_feats(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 0x40000000u);
+    ic_num(w, 0, 1);
+    otter__wr_u32(w, 0);
+}
+static void ic_huge_dense(otter__wr *w)
+{
+    ic_one(w);
+    otter__wr_u32(w, 0x20000000u);
+    otter__wr_f64(w, 1);
+}
+static void ic_huge_string(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    otter__wr_u32(w, 0);
+    otter__wr_u32(w, 0xfffffff0u);
+    otter__wr_bytes(w, "abcdefghijklmnopqrstuvwx", 24);
+}
+static void ic_short_feats(otter__wr *w)
+{
+    /* 2 features promised, room for the count check, but the second one is cut short */
+    otter__wr_u32(w, 1);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 2);
+    ic_num(w, 0, 1);
+    otter__wr_u32(w, 0);
+    otter__wr_u8(w, 0);
+    otter__wr_bytes(w, "1234", 4);
+}
+static void ic_kind(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 1);
+    otter__wr_u32(w, 0);
+    otter__wr_u8(w, 2);
+    otter__wr_f64(w, 1);
+    otter__wr_u32(w, 0);
+}
+static void ic_index_range(otter__wr *w)
+{
+    otter__wr_u32(w, 1);
+    ic_name(w, "", "a");
+    otter__wr_u32(w, 2);
+    ic_num(w, 0, 1);
+    ic_num(w, 1, 1);
+    otter__wr_u32(w, 0);
+}
+static void ic_index_order(otter__wr *w)
+{
+    otter__wr_u32(w, 2);
+    ic_name(w, "", "a");
+    ic_name(w, "", "b");
+    otter__wr_u32(w, 2);
+    ic_num(w, 1, 1);
+    ic_num(w, 0, 1);
+    otter__wr_u32(w, 0);
+}
+static void ic_unused(otter__wr *w)
+{
+    otter__wr_u32(w, 2);
+    ic_name(w, "", "a");
+    ic_name(w, "", "b");
+    otter__wr_u32(w, 1);
+    ic_num(w, 0, 1);
+    otter__wr_u32(w, 0);
+}
+static void ic_trailing(otter__wr *w)
+{
+    ic_valid(w);
+    otter__wr_bytes(w, "xyz", 3);
+}
+
+static const icodec_case icodec_cases[] = {
+    {"valid", NULL, ic_valid},
+    {"NaN value", "feature 0: value is NaN", ic_nan},
+    {"infinite value", "feature 0: value is infinite", ic_inf},
+    {"NaN dense", "dense value 1 is NaN", ic_dense_nan},
+    {"infinite dense", "dense value 0 is infinite", ic_dense_inf},
+    {"NUL in name", "name 0 contains a NUL", ic_nul_name},
+    {"NUL in namespace", "name 0 contains a NUL", ic_nul_ns},
+    {"NUL in category", "category contains a NUL", ic_nul_cat},
+    {"empty name", "name 0 is empty", ic_empty_name},
+    {"absurd name count", "name count 4294967295", ic_huge_names},
+    {"name count past the data", "name count 3 exceeds", ic_names_past_data},
+    {"feature count past the data", "feature count 2 exceeds", ic_feats_past_data},
+    {"absurd feature count", "feature count 1073741824", ic_huge_feats},
+    {"absurd dense length", "dense length 536870912", ic_huge_dense},
+    {"absurd string length", "name 0 overruns", ic_huge_string},
+    {"cut feature", "feature 1 overruns", ic_short_feats},
+    {"unknown kind", "unknown kind 2", ic_kind},
+    {"index out of range", "feature 1: name index 1", ic_index_range},
+    {"index out of order", "feature 0: name index 1", ic_index_order},
+    {"unused name", "2 names listed but 1 used", ic_unused},
+    {"stray bytes", "3 stray bytes", ic_trailing},
+};
+
+START_TEST(icodec_structure)
+{
+    const icodec_case *c = &icodec_cases[_i];
+    otter_buf b = OTTER_BUF_INIT;
+    otter__wr w;
+    otter_error we = {0};
+    otter__wr_init(&w, &b, &we);
+    otter__wr_bytes(&w, "OI\x01", 3);
+    c->body(&w);
+    otter__wr_u32(&w, 0);
+    ck_assert_int_eq(w.st, OTTER_OK);
+    icodec_fix_crc(b.data, b.len);
+    otter_instance *inst = icodec_used_builder();
+    size_t keys = otter_instance_key_count(inst);
+    otter_error e = {0};
+    otter_status st = icodec_decode_exact(inst, b.data, b.len, &e);
+    if (!c->needle) {
+        ck_assert_msg(st == OTTER_OK, "%s: %s", c->what, e.message);
+        ck_assert_uint_eq(otter_instance_size(inst), 1);
+        size_t n;
+        ck_assert_double_eq(otter_instance_dense(inst, &n)[0], 3.0);
+    } else {
+        ck_assert_msg(st == OTTER_CORRUPT, "%s: %s (%s)", c->what, otter_status_name(st),
+                      e.message);
+        ck_assert_msg(strstr(e.message, c->needle), "%s: message '%s' lacks '%s'", c->what,
+                      e.message, c->needle);
+        ck_assert_msg(strstr(e.message, "encoded instance"), "%s: %s", c->what, e.message);
+        ck_assert_uint_eq(otter_instance_key_count(inst), keys);
+    }
+    otter_instance_destroy(inst);
+    otter_buf_free(&b);
+}
+END_TEST
+
 /* ======================================================================== context */
 
 static otter_context *new_context(void)
@@ -1809,6 +2415,17 @@ static Suite *core_suite(void)
     tcase_add_test(tc, blob_round_trip);
     tcase_add_test(tc, blob_versions);
     tcase_add_test(tc, blob_truncation_and_bit_flips);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("instance codec");
+    tcase_add_test(tc, icodec_round_trip);
+    tcase_add_test(tc, icodec_sizes);
+    tcase_add_test(tc, icodec_steady_state);
+    tcase_add_test(tc, icodec_truncation);
+    tcase_add_test(tc, icodec_bit_flips);
+    tcase_add_test(tc, icodec_foreign_and_version);
+    tcase_add_loop_test(tc, icodec_structure, 0, (int)(sizeof icodec_cases / sizeof *icodec_cases));
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
 

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "status.h"
 
 #ifdef __cplusplus
@@ -111,6 +112,42 @@ const double *otter_instance_dense(const otter_instance *inst, size_t *n);
 size_t otter_instance_key_count(const otter_instance *inst);
 otter_status otter_instance_key_name(const otter_instance *inst, otter_feature_key key,
                                      const char **ns, const char **name, otter_error *err);
+
+/* Appends the binary encoding of the current row to out (see the format below): its
+ * features in order, with their namespaces, names, values and categories, and its dense
+ * array. Keys are not stored, since they are private to each builder; only the names the
+ * row uses are. inst is only read, so this may run alongside other readers; out is the
+ * caller's. Allocates only to grow out and, for a row of more than 128 features, a
+ * scratch table. On failure out->len is restored. Returns OTTER_NOMEM, or
+ * OTTER_INVALID for a row with more than 2^32 - 1 features or dense values or a category
+ * of 4 GiB or more.
+ *
+ * Format (version 1; integers little-endian, "str" is a u32 length and that many bytes,
+ * no NUL):
+ *     "OI" | u8 format version (1)
+ *     u32 name count | that many (str namespace ("" for the default), str name) pairs,
+ *                      each distinct and listed in the order the row first uses it
+ *     u32 feature count | per feature: u32 index into those names, u8 kind, then
+ *                         kind 0 (numeric): f64 value, or kind 1 (categorical): str category
+ *     u32 dense length | that many f64
+ *     u32 CRC32C of every byte before it
+ * A row of 20 numeric features named "f0".."f19" takes 489 bytes. Every format version
+ * keeps the magic, the version byte and the trailing CRC32C where they are. */
+otter_status otter_instance_encode(const otter_instance *inst, otter_buf *out, otter_error *err);
+
+/* Clears inst's row and fills it from an encoding made by otter_instance_encode(),
+ * interning the names (so keys are inst's own, and a builder that has seen the names
+ * decodes without allocating). The result has the same features in the same order, with
+ * the same namespaces, names, categories and hashes, the numeric values and the dense
+ * array bit for bit. data is borrowed for the call only. Returns OTTER_CORRUPT, with a
+ * message naming what is wrong, for bytes that are not a whole, intact encoding
+ * (truncated, damaged, followed by other bytes, or something else entirely: checked
+ * through the CRC and the structure, never reading outside (data, len)), OTTER_VERSION
+ * for a newer format, OTTER_NOMEM, or OTTER_INVALID when inst cannot intern more names.
+ * On failure the row is left empty; names are interned only once the whole encoding has
+ * been checked. */
+otter_status otter_instance_decode(otter_instance *inst, const uint8_t *data, size_t len,
+                                   otter_error *err);
 
 #ifdef __cplusplus
 }

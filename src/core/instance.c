@@ -29,6 +29,7 @@ void otter_instance_destroy(otter_instance *inst)
     free(inst->feats);
     free(inst->cats);
     free(inst->dense);
+    free(inst->row_keys);
     free(inst);
 }
 
@@ -53,6 +54,11 @@ static int grow(void **p, size_t *cap, size_t need, size_t sz)
     *p = np;
     *cap = c;
     return 0;
+}
+
+int otter__instance_grow(void **p, size_t *cap, size_t need, size_t sz)
+{
+    return grow(p, cap, need, sz);
 }
 
 static uint32_t pair_hash(const char *ns, size_t ns_len, const char *name, size_t name_len)

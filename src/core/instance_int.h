@@ -36,6 +36,14 @@ struct otter_instance {
     size_t cats_len, cats_cap;
     double *dense;
     size_t n_dense, dense_cap;
+    /* otter_instance_decode's map from row-local name index to key, kept across calls so
+     * a reused builder decodes without allocating */
+    otter_feature_key *row_keys;
+    size_t row_keys_cap;
 };
+
+/* Grows *p (elements of size sz, capacity *cap) to hold at least need elements,
+ * doubling. Returns -1 (leaving *p and *cap as they were) when allocation fails. */
+int otter__instance_grow(void **p, size_t *cap, size_t need, size_t sz);
 
 #endif
