@@ -1,7 +1,7 @@
 /* The RocksDB adapter (interface and contract in rocks_int.h): the only file that
  * includes rocksdb/c.h. It opens the store's fixed set of column families, keeps the
  * options objects a call needs preallocated in the handle so the hot paths (get,
- * write) allocate nothing of their own, and turns RocksDB's malloc'd error strings
+ * write) never create one, and turns RocksDB's malloc'd error strings
  * into an otter_status plus a message that keeps RocksDB's text, since that names the
  * file at fault.
  *
@@ -176,6 +176,9 @@ static otter_status check_families(otter__rocks *r, const otter__rocks_opts *o, 
     size_t n = 0;
     char **names = rocksdb_list_column_families(r->opts, r->path, &n, &msg);
     if (msg) {
+        /* Even a failed listing returns an array (malloc(0)) to free. */
+        if (names)
+            rocksdb_list_column_families_destroy(names, 0);
         int creatable = o->create && !o->read_only;
         if (creatable && starts_with(msg, "IO error: No such file")) {
             rocksdb_free(msg); /* no store yet: the open creates it */
