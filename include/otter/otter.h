@@ -14,6 +14,7 @@
 #include "params.h"
 #include "rng.h"
 #include "status.h"
+#include "store.h"
 #include "version.h"
 
 #endif
