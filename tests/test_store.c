@@ -194,6 +194,41 @@ START_TEST(learner_round_trip)
 }
 END_TEST
 
+/* Updates logged before a state import must not be replayed onto the imported state. */
+START_TEST(replay_after_hot_swap)
+{
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    otter_learner *ref = NULL;
+    OK(otter_learner_create(ctx, "logreg", NULL, &ref, err));
+    learn_ref(ref, inst, 1000, 1010);
+    otter_buf blob = OTTER_BUF_INIT, a = OTTER_BUF_INIT;
+    learner_state(ref, &blob);
+    pid_t pid = fork();
+    if (pid == 0) {
+        otter_store *s = open_store(dir, OTTER_DURABILITY_SYNC);
+        OK(otter_store_create_learner(s, 0, "m", "logreg", NULL, NULL, err));
+        learn_store(s, 0, "m", OTTER_TASK_BINARY, 2, inst, 0, 20);
+        OK(otter_store_put_state(s, 0, "m", OTTER_ENTITY_LEARNER, blob.data, blob.len, err));
+        learn_store(s, 0, "m", OTTER_TASK_BINARY, 2, inst, 20, 30);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    learn_ref(ref, inst, 20, 30);
+    otter_store *s = open_store(dir, OTTER_DURABILITY_SYNC);
+    state_of(s, 0, "m", &a);
+    learner_state(ref, &blob);
+    ck_assert_msg(same_buf(&a, &blob), "learns from before the import were replayed onto it");
+    otter_store_close(s);
+    otter_buf_free(&a);
+    otter_buf_free(&blob);
+    otter_learner_destroy(ref);
+    otter_instance_destroy(inst);
+}
+END_TEST
+
 /* ---- bandits ---- */
 
 static const char *const arms[] = {"x", "y", "z"};
@@ -417,10 +452,25 @@ START_TEST(feedback_loop)
     ck_assert(memcmp(out.data, "hello", 5) == 0);
     memset(&e, 0, sizeof e);
     ck_assert_int_eq(otter_store_event_take(s, 9, "anything", "e1", &out, &e), OTTER_NOT_FOUND);
+    /* a hot swap of the model keeps its scored instances: the label trains the new one */
+    otter_learner *fresh = NULL;
+    OK(otter_learner_create(ctx, "logreg", NULL, &fresh, err));
+    learner_state(fresh, &b);
+    OK(otter_store_put_state(s, 1, "fraud", OTTER_ENTITY_LEARNER, b.data, b.len, err));
+    ck_assert_uint_eq(otter_store_pending_events(s), 4);
+    double y36 = row(inst, 36, OTTER_TASK_BINARY, 2);
+    OK(otter_store_feedback(s, 1, "fraud", "tx-36", y36, 1.0, err));
+    OK(otter_learner_learn(fresh, inst, y36, 1.0, err));
+    state_of(s, 1, "fraud", &a);
+    learner_state(fresh, &b);
+    ck_assert(same_buf(&a, &b));
+    otter_learner_destroy(fresh);
     /* deleting the model drops its pending events */
+    ck_assert_uint_eq(otter_store_pending_events(s), 3);
     OK(otter_store_delete(s, 1, "fraud", err));
+    ck_assert_uint_eq(otter_store_pending_events(s), 0);
     memset(&e, 0, sizeof e);
-    ck_assert_int_eq(otter_store_feedback(s, 1, "fraud", "tx-36", 1, 1.0, &e), OTTER_NOT_FOUND);
+    ck_assert_int_eq(otter_store_feedback(s, 1, "fraud", "tx-37", 1, 1.0, &e), OTTER_NOT_FOUND);
     otter_store_close(s);
     otter_buf_free(&a);
     otter_buf_free(&b);
@@ -1150,6 +1200,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, learner_round_trip, 0, nl);
     tcase_add_loop_test(tc, bandit_round_trip, 0, nb);
+    tcase_add_test(tc, replay_after_hot_swap);
     tcase_add_test(tc, feedback_loop);
     tcase_add_test(tc, key_groups_split_merge);
     tcase_add_test(tc, snapshots_retain_and_ids);

@@ -781,7 +781,15 @@ static otter_status expire_bandit(otter_store *s, otter__entity *e, void *ud)
 {
     if (e->kind != OTTER_ENTITY_BANDIT)
         return OTTER_OK;
-    update u = {.op = OTTER__OP_EXPIRE, .now_ms = *(const int64_t *)ud};
+    int64_t now = *(const int64_t *)ud;
+    /* log an expiry only where one is due, not for every idle bandit */
+    pthread_rwlock_rdlock(&e->lock);
+    otter__events *t = e->deleted ? NULL : otter__bandit_events(e->bandit);
+    int due = t && t->ops->due(t, now) != NULL;
+    pthread_rwlock_unlock(&e->lock);
+    if (!due)
+        return OTTER_OK;
+    update u = {.op = OTTER__OP_EXPIRE, .now_ms = now};
     uint64_t ticket = 0;
     otter_error inner = {0};
     otter_status st = run_update(s, e, &u, NULL, &ticket, &inner);
@@ -1042,7 +1050,6 @@ static otter_status install(otter_store *s, otter__entity *fresh, int replace, i
     if (st == OTTER_NOT_FOUND) {
         /* new: persist then publish (a racing create finds ours or we find theirs) */
         otter__entity *got = NULL;
-        fresh->version = 0;
         st = persist_now(s, fresh, b, err);
         if (st == OTTER_OK)
             st = map_insert(s, fresh, &got, err);
@@ -1096,13 +1103,16 @@ static otter_status install(otter_store *s, otter__entity *fresh, int replace, i
             fresh->bandit = bd;
             fresh->kind = k;
             fresh->bev = NULL;
-            /* the old events of a bandit are dropped with it */
-            uint8_t lo[OTTER__KEY_MAX], hi[OTTER__KEY_MAX];
-            size_t n = otter__entity_key(have->kg, have->name, have->name_len, lo);
-            memcpy(hi, lo, n);
-            lo[n] = 0;
-            hi[n] = 1;
-            otter__rocks_batch_delete_range(b, s->db, OTTER__CF_EVENTS, lo, n + 1, hi, n + 1);
+            /* a bandit's decisions go with it; a learner's scored instances stay, so
+             * labels arriving after a hot swap train the new model */
+            if (k == OTTER_ENTITY_BANDIT) {
+                uint8_t lo[OTTER__KEY_MAX], hi[OTTER__KEY_MAX];
+                size_t n = otter__entity_key(have->kg, have->name, have->name_len, lo);
+                memcpy(hi, lo, n);
+                lo[n] = 0;
+                hi[n] = 1;
+                otter__rocks_batch_delete_range(b, s->db, OTTER__CF_EVENTS, lo, n + 1, hi, n + 1);
+            }
             st = persist_now(s, have, b, err);
             if (st == OTTER_OK)
                 st = write_nosync(s, b, &ticket, err);
@@ -1210,7 +1220,7 @@ otter_status otter_store_delete(otter_store *s, uint16_t kg, const char *name, o
     pthread_rwlock_rdlock(&s->gate);
     otter__entity *e = NULL;
     otter__rocks_batch *b = NULL;
-    uint64_t ticket = 0;
+    uint64_t ticket = 0, gone_events = 0;
     st = otter__entity_get(s, kg, name, &e, err);
     if (st == OTTER_OK)
         st = otter__rocks_batch_create(&b, err);
@@ -1227,7 +1237,9 @@ otter_status otter_store_delete(otter_store *s, uint16_t kg, const char *name, o
             hi[n] = 1;
             /* pending events go too; their expiry entries are dropped when they come due */
             otter__rocks_batch_delete_range(b, s->db, OTTER__CF_EVENTS, lo, n + 1, hi, n + 1);
-            st = write_nosync(s, b, &ticket, err);
+            st = otter__count_pending(s, lo, hi, n + 1, &gone_events, err);
+            if (st == OTTER_OK)
+                st = write_nosync(s, b, &ticket, err);
         }
         if (st == OTTER_OK) {
             e->deleted = 1;
@@ -1235,6 +1247,7 @@ otter_status otter_store_delete(otter_store *s, uint16_t kg, const char *name, o
                 atomic_fetch_sub(&s->n_dirty, 1);
             e->dirty = 0;
             atomic_fetch_sub(&s->n_entities, 1);
+            atomic_fetch_sub(&s->n_events, gone_events);
         }
         pthread_rwlock_unlock(&e->lock);
         if (st == OTTER_OK)

@@ -286,7 +286,7 @@ otter_status otter_store_feedback(otter_store *s, uint16_t kg, const char *name,
     pthread_mutex_unlock(m);
     otter__entity_release(e);
     pthread_rwlock_unlock(&s->gate);
-    if (st == OTTER_OK && ticket)
+    if (st == OTTER_OK && ticket && s->opt.durability == OTTER_DURABILITY_SYNC)
         st = otter__wait_durable(s, ticket, err);
     otter_buf_free(&val);
     otter__rocks_batch_destroy(b);
@@ -371,6 +371,26 @@ otter_status otter_store_expire(otter_store *s, int64_t now_ms,
         st = otter__expire_bandits(s, now_ms, err);
         pthread_rwlock_unlock(&s->gate);
     }
+    return st;
+}
+
+/* Pending learner events under [a, z). */
+otter_status otter__count_pending(otter_store *s, const uint8_t *a, const uint8_t *z, size_t n,
+                                  uint64_t *out, otter_error *err)
+{
+    otter__rocks_iter *it = NULL;
+    otter_status st = otter__rocks_iter_create(s->db, OTTER__CF_EVENTS, a, n, z, n, 0, &it, err);
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    *out = 0;
+    while (st == OTTER_OK && otter__rocks_iter_next(it, &k, &kl, &v, &vl)) {
+        otter__event_view ev;
+        if (otter__event_parse(v, vl, &ev) && ev.kind == OTTER__EVK_PAYLOAD)
+            (*out)++;
+    }
+    if (st == OTTER_OK)
+        st = otter__rocks_iter_status(it, err);
+    otter__rocks_iter_destroy(it);
     return st;
 }
 

@@ -147,6 +147,9 @@ typedef struct otter__event_view {
     size_t len;
 } otter__event_view;
 int otter__event_parse(const uint8_t *p, size_t len, otter__event_view *v);
+/* Pending learner events with keys in [a, z) (keys of n bytes). */
+otter_status otter__count_pending(otter_store *s, const uint8_t *a, const uint8_t *z, size_t n,
+                                  uint64_t *out, otter_error *err);
 size_t otter__expiry_key(int64_t deadline, const uint8_t *event_key, size_t klen, uint8_t *key);
 
 otter_status otter__learn_with_batch(otter_store *s, otter__entity *e, const otter_instance *inst,

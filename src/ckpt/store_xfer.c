@@ -243,26 +243,6 @@ static int key_ok(int fam, const uint8_t *k, size_t kl, uint16_t lo, uint16_t hi
            (size_t)(k + kl - sep - 1) < OTTER_EVENT_ID_MAX;
 }
 
-/* Pending learner events under [a, z). */
-static otter_status count_prefix(otter_store *s, const uint8_t *a, const uint8_t *z, size_t n,
-                                 uint64_t *out, otter_error *err)
-{
-    otter__rocks_iter *it = NULL;
-    otter_status st = otter__rocks_iter_create(s->db, OTTER__CF_EVENTS, a, n, z, n, 0, &it, err);
-    const uint8_t *k, *v;
-    size_t kl, vl;
-    *out = 0;
-    while (st == OTTER_OK && otter__rocks_iter_next(it, &k, &kl, &v, &vl)) {
-        otter__event_view ev;
-        if (otter__event_parse(v, vl, &ev) && ev.kind == OTTER__EVK_PAYLOAD)
-            (*out)++;
-    }
-    if (st == OTTER_OK)
-        st = otter__rocks_iter_status(it, err);
-    otter__rocks_iter_destroy(it);
-    return st;
-}
-
 otter_status otter_store_import(otter_store *s, otter_read_fn read, void *ud, uint64_t *n_entities,
                                 uint64_t *n_events, otter_error *err)
 {
@@ -434,7 +414,7 @@ otter_status otter_store_import(otter_store *s, otter_read_fn read, void *ud, ui
                 z[ik[i].len] = 1;
                 uint64_t old = 0;
                 if (st == OTTER_OK)
-                    st = count_prefix(s, a, z, ik[i].len + 1, &old, err);
+                    st = otter__count_pending(s, a, z, ik[i].len + 1, &old, err);
                 new_ev -= (int64_t)old;
                 continue;
             }
@@ -450,6 +430,10 @@ otter_status otter_store_import(otter_store *s, otter_read_fn read, void *ud, ui
             new_ev += !found;
         }
         otter_buf_free(&tmp);
+        /* loaded entities of the range are dropped from memory: persist them first so
+         * that none of their updates is lost (their records are replaced or kept) */
+        if (st == OTTER_OK)
+            st = otter__persist(s, 0, err);
         if (st == OTTER_OK)
             otter__entities_unload_range(s, lo, hi);
         if (st == OTTER_OK)
