@@ -726,6 +726,7 @@ START_TEST(snapshots_retain_and_ids)
     ck_assert_uint_eq(i15.parent, 14);
     memset(&e, 0, sizeof e);
     ck_assert_int_eq(otter_store_restore(s, 99, &e), OTTER_NOT_FOUND);
+    ck_assert_msg(strstr(e.message, "no snapshot 99 in "), "%s", e.message);
     OK(otter_store_verify(s, NULL, NULL, err));
     otter_store_close(s);
     otter_instance_destroy(inst);

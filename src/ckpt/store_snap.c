@@ -800,9 +800,12 @@ otter_status otter_store_restore(otter_store *s, uint64_t id, otter_error *err)
     snprintf(fresh, sizeof fresh, "%s.restore", s->db_dir);
     pthread_rwlock_wrlock(&s->gate);
     manifest m;
-    st = manifest_read(dir, &m, err);
+    otter_error merr = {0}; /* a missing manifest is reported as a missing snapshot */
+    st = manifest_read(dir, &m, &merr);
     if (st == OTTER_NOT_FOUND)
         otter_error_set(err, st, "no snapshot %" PRIu64 " in %s", id, s->snap_dir);
+    else if (st != OTTER_OK)
+        otter_error_set(err, st, "%s", merr.message);
     if (st == OTTER_OK)
         st = manifest_check(dir, &m, NULL, NULL, err);
     if (st == OTTER_OK)
