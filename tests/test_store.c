@@ -671,6 +671,28 @@ START_TEST(import_keeps_unlisted_entities)
 }
 END_TEST
 
+/* A store without snapshots and a bandit without decisions (empty listings, under the
+ * sanitizers in make check-asan). */
+START_TEST(empty_listings)
+{
+    otter_store *s = open_store(dir, OTTER_DURABILITY_SYNC);
+    otter_snapshot_info *v = NULL;
+    size_t n = 9;
+    OK(otter_store_snapshots(s, &v, &n, err));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(v);
+    OK(otter_store_retain(s, 1, err));
+    OK(otter_store_verify(s, NULL, NULL, err));
+    OK(otter_store_create_bandit(s, 3, "b", "thompson", NULL, arms, 3, NULL, err));
+    otter_store_close(s);
+    s = open_store(dir, OTTER_DURABILITY_SYNC);
+    otter_entity_info info;
+    OK(otter_store_info(s, 3, "b", &info, err));
+    ck_assert_int_eq(info.kind, OTTER_ENTITY_BANDIT);
+    otter_store_close(s);
+}
+END_TEST
+
 START_TEST(snapshots_retain_and_ids)
 {
     otter_store *s = open_store(dir, OTTER_DURABILITY_SYNC);
@@ -1195,6 +1217,7 @@ int main(void)
     tcase_add_test(tc, feedback_loop);
     tcase_add_test(tc, key_groups_split_merge);
     tcase_add_test(tc, import_keeps_unlisted_entities);
+    tcase_add_test(tc, empty_listings);
     tcase_add_test(tc, snapshots_retain_and_ids);
     tcase_add_test(tc, corrupt_sst_and_manifest);
     tcase_add_test(tc, corrupt_live_sst);

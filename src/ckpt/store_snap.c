@@ -474,7 +474,8 @@ static otter_status snapshot_ids(const otter_store *s, uint64_t **out, size_t *n
         *n = 0;
         return st;
     }
-    qsort(*out, *n, sizeof **out, by_id);
+    if (*n) /* *out is NULL then, which qsort may not be given */
+        qsort(*out, *n, sizeof **out, by_id);
     return OTTER_OK;
 }
 
