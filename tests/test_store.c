@@ -680,6 +680,69 @@ static ino_t sst_inode(const char *snapdir, char *name_out)
     return ino;
 }
 
+/* An import replaces the entities its stream holds; another entity in its key-group
+ * range keeps every acknowledged update, also those only in memory and the log. */
+START_TEST(import_keeps_unlisted_entities)
+{
+    char da[300], db[300];
+    sub(da, sizeof da, "a");
+    sub(db, sizeof db, "b");
+    otter_store *a = open_store(da, OTTER_DURABILITY_SYNC);
+    otter_store *b = open_store(db, OTTER_DURABILITY_SYNC);
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    OK(otter_store_create_learner(a, 7, "kept", "logreg", NULL, NULL, err));
+    OK(otter_store_create_learner(b, 5, "other", "logreg", NULL, NULL, err));
+    learn_store(a, 7, "kept", OTTER_TASK_BINARY, 2, inst, 0, 10);
+    otter_entity_info info;
+    OK(otter_store_info(a, 7, "kept", &info, err));
+    ck_assert_int_eq(info.dirty, 1);
+    otter_buf before = OTTER_BUF_INIT, after = OTTER_BUF_INIT, stream = OTTER_BUF_INIT;
+    state_of(a, 7, "kept", &before);
+    OK(otter_store_export(b, 0, 0, OTTER_KEY_GROUPS - 1, to_buf, &stream, err));
+    reader rd = {&stream, 0, 0};
+    OK(otter_store_import(a, from_buf, &rd, NULL, NULL, err));
+    OK(otter_store_info(a, 7, "kept", &info, err));
+    ck_assert_uint_eq(info.version, 10);
+    state_of(a, 7, "kept", &after);
+    ck_assert_uint_eq(after.len, before.len);
+    ck_assert(memcmp(after.data, before.data, before.len) == 0);
+    otter_store_close(a);
+    a = open_store(da, OTTER_DURABILITY_SYNC);
+    OK(otter_store_info(a, 7, "kept", &info, err));
+    ck_assert_uint_eq(info.version, 10);
+    OK(otter_store_info(a, 5, "other", &info, err));
+    otter_store_close(a);
+    otter_store_close(b);
+    otter_buf_free(&before);
+    otter_buf_free(&after);
+    otter_buf_free(&stream);
+    otter_instance_destroy(inst);
+}
+END_TEST
+
+/* A store without snapshots and a bandit without decisions (empty listings, under the
+ * sanitizers in make check-asan). */
+START_TEST(empty_listings)
+{
+    otter_store *s = open_store(dir, OTTER_DURABILITY_SYNC);
+    otter_snapshot_info *v = NULL;
+    size_t n = 9;
+    OK(otter_store_snapshots(s, &v, &n, err));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(v);
+    OK(otter_store_retain(s, 1, err));
+    OK(otter_store_verify(s, NULL, NULL, err));
+    OK(otter_store_create_bandit(s, 3, "b", "thompson", NULL, arms, 3, NULL, err));
+    otter_store_close(s);
+    s = open_store(dir, OTTER_DURABILITY_SYNC);
+    otter_entity_info info;
+    OK(otter_store_info(s, 3, "b", &info, err));
+    ck_assert_int_eq(info.kind, OTTER_ENTITY_BANDIT);
+    otter_store_close(s);
+}
+END_TEST
+
 START_TEST(snapshots_retain_and_ids)
 {
     otter_store *s = open_store(dir, OTTER_DURABILITY_SYNC);
@@ -735,6 +798,7 @@ START_TEST(snapshots_retain_and_ids)
     ck_assert_uint_eq(i15.parent, 14);
     memset(&e, 0, sizeof e);
     ck_assert_int_eq(otter_store_restore(s, 99, &e), OTTER_NOT_FOUND);
+    ck_assert_msg(strstr(e.message, "no snapshot 99 in "), "%s", e.message);
     OK(otter_store_verify(s, NULL, NULL, err));
     otter_store_close(s);
     otter_instance_destroy(inst);
@@ -1203,6 +1267,8 @@ int main(void)
     tcase_add_test(tc, replay_after_hot_swap);
     tcase_add_test(tc, feedback_loop);
     tcase_add_test(tc, key_groups_split_merge);
+    tcase_add_test(tc, import_keeps_unlisted_entities);
+    tcase_add_test(tc, empty_listings);
     tcase_add_test(tc, snapshots_retain_and_ids);
     tcase_add_test(tc, corrupt_sst_and_manifest);
     tcase_add_test(tc, corrupt_live_sst);

@@ -35,7 +35,7 @@ size_t otter__expiry_key(int64_t deadline, const uint8_t *event_key, size_t klen
     uint64_t d = deadline < 0 ? 0 : (uint64_t)deadline;
     for (int i = 0; i < 8; i++)
         key[i] = (uint8_t)(d >> (56 - 8 * i));
-    if (klen)
+    if (klen) /* event_key is NULL for a bare deadline bound */
         memcpy(key + 8, event_key, klen);
     return 8 + klen;
 }
@@ -649,7 +649,8 @@ static otter_status load_events(otter_store *s, otter__entity *e, otter__bevents
         for (size_t i = 0; i < cnt; i++)
             if (evs[i].e.x)
                 evs[i].e.x = rows + i * t->dim;
-        qsort(evs, cnt, sizeof *evs, by_order);
+        if (cnt) /* evs is NULL then, which qsort may not be given */
+            qsort(evs, cnt, sizeof *evs, by_order);
     }
     for (size_t i = 0; st == OTTER_OK && i < cnt; i++) {
         st = t->inner->ops->put(t->inner, &evs[i].e, err);

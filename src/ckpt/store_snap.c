@@ -474,7 +474,8 @@ static otter_status snapshot_ids(const otter_store *s, uint64_t **out, size_t *n
         *n = 0;
         return st;
     }
-    qsort(*out, *n, sizeof **out, by_id);
+    if (*n) /* *out is NULL then, which qsort may not be given */
+        qsort(*out, *n, sizeof **out, by_id);
     return OTTER_OK;
 }
 
@@ -800,9 +801,12 @@ otter_status otter_store_restore(otter_store *s, uint64_t id, otter_error *err)
     snprintf(fresh, sizeof fresh, "%s.restore", s->db_dir);
     pthread_rwlock_wrlock(&s->gate);
     manifest m;
-    st = manifest_read(dir, &m, err);
+    otter_error merr = {0}; /* a missing manifest is reported as a missing snapshot */
+    st = manifest_read(dir, &m, &merr);
     if (st == OTTER_NOT_FOUND)
         otter_error_set(err, st, "no snapshot %" PRIu64 " in %s", id, s->snap_dir);
+    else if (st != OTTER_OK)
+        otter_error_set(err, st, "%s", merr.message);
     if (st == OTTER_OK)
         st = manifest_check(dir, &m, NULL, NULL, err);
     if (st == OTTER_OK)

@@ -396,6 +396,9 @@ otter_status otter_store_import(otter_store *s, otter_read_fn read, void *ud, ui
     if (st == OTTER_OK) {
         /* everything checked: apply at once, with every call held off */
         pthread_rwlock_wrlock(&s->gate);
+        /* the range's entities are unloaded below, and those the stream does not hold
+         * must keep their updates not yet persisted (only in memory and the log) */
+        st = otter__persist(s, 0, err);
         /* counters: entities new to us, and pending events net of those replaced */
         int64_t new_ent = 0, new_ev = 0;
         uint64_t cnt_ent = 0, cnt_ev = 0;
@@ -430,10 +433,6 @@ otter_status otter_store_import(otter_store *s, otter_read_fn read, void *ud, ui
             new_ev += !found;
         }
         otter_buf_free(&tmp);
-        /* loaded entities of the range are dropped from memory: persist them first so
-         * that none of their updates is lost (their records are replaced or kept) */
-        if (st == OTTER_OK)
-            st = otter__persist(s, 0, err);
         if (st == OTTER_OK)
             otter__entities_unload_range(s, lo, hi);
         if (st == OTTER_OK)

@@ -16,6 +16,7 @@ int otter__cmd_list(const otter_context *ctx, int argc, char **argv);
 int otter__cmd_describe(const otter_context *ctx, int argc, char **argv);
 int otter__cmd_bandit_sim(const otter_context *ctx, int argc, char **argv);
 int otter__cmd_ope(const otter_context *ctx, int argc, char **argv);
+int otter__cmd_store(const otter_context *ctx, int argc, char **argv);
 
 /* Writes v as a JSON number, or null when it is not finite. */
 void otter__json_num(FILE *out, double v);

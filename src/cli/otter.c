@@ -1,7 +1,8 @@
 /* The otter command-line tool: a thin door over libotter. It generates synthetic
  * streams, evaluates learners prequentially on files, lists the registered types,
- * describes saved models, runs bandit policies in simulated worlds and evaluates them
- * off-policy on decision logs. Subcommands are a table, so adding one is one line. */
+ * describes saved models, runs bandit policies in simulated worlds, evaluates them
+ * off-policy on decision logs and manages state stores. Subcommands are a table, so
+ * adding one is one line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ static const struct command commands[] = {
      "run a bandit policy in a simulated world: reward, regret, decisions/s"},
     {"ope", otter__cmd_ope,
      "estimate a bandit policy's value from a decision log (IPS, SNIPS, DR)"},
+    {"store", otter__cmd_store,
+     "manage a state store: entities, snapshots, export/import, inspect, verify"},
 };
 
 static void usage(FILE *out)
