@@ -404,8 +404,10 @@ otter_status otter__entity_get(otter_store *s, uint16_t kg, const char *name, ot
                              (unsigned)kg, s->db_dir);
     if (st == OTTER_OK && !(e = entity_new(kg, name, len)))
         st = otter_error_set(err, OTTER_NOMEM, "out of memory");
-    if (st == OTTER_OK && (st = load_model(s, e, &v, err)) != OTTER_OK)
-        otter_error_set(err, st, "entity '%s' (key group %u) in %s", name, (unsigned)kg, s->db_dir);
+    otter_error inner = {0};
+    if (st == OTTER_OK && (st = load_model(s, e, &v, &inner)) != OTTER_OK)
+        otter_error_set(err, st, "entity '%s' (key group %u) in %s: %s", name, (unsigned)kg,
+                        s->db_dir, inner.message);
     otter_buf_free(&val);
     if (st == OTTER_OK) {
         otter__entity *got = NULL;
@@ -1691,7 +1693,9 @@ static int missing(const char *path)
 static otter_status open_dirs(otter_store *s, otter_error *err)
 {
     int fresh = missing(s->db_dir);
-    if (mkdir(s->dir, 0755) != 0 && errno != EEXIST)
+    if (s->opt.read_only && missing(s->dir))
+        return otter_error_set(err, OTTER_NOT_FOUND, "no data directory %s", s->dir);
+    if (!s->opt.read_only && mkdir(s->dir, 0755) != 0 && errno != EEXIST)
         return otter_error_set(err, OTTER_IO, "cannot create %s: %s", s->dir, strerror(errno));
     otter_status st = otter__restore_recover(s, err);
     if (st == OTTER_OK)

@@ -697,8 +697,7 @@ static otter_status take_snapshot(otter_store *s, uint64_t id, otter_snapshot_in
         otter_error ignored = {0};
         otter__rmtree(tmp, &ignored);
     } else if (info) {
-        m.info.seconds = seconds_since(&t0);
-        *info = m.info;
+        *info = m.info; /* the manifest's own figures */
     }
     manifest_free(&m);
     manifest_free(&parent);
