@@ -35,7 +35,8 @@ size_t otter__expiry_key(int64_t deadline, const uint8_t *event_key, size_t klen
     uint64_t d = deadline < 0 ? 0 : (uint64_t)deadline;
     for (int i = 0; i < 8; i++)
         key[i] = (uint8_t)(d >> (56 - 8 * i));
-    memcpy(key + 8, event_key, klen);
+    if (klen) /* a bare deadline bound passes NULL, and memcpy from NULL is undefined */
+        memcpy(key + 8, event_key, klen);
     return 8 + klen;
 }
 
