@@ -2,7 +2,7 @@
  * snapshot, restore, reopen and log replay, bit for bit against the same calls made
  * in-process; pending events exactly once; key-group export, split and merge;
  * corruption of SST files, manifests, log records and directories detected and named;
- * retention; durability none; concurrency with group commit; bad input. */
+ * retention; repeated crashes; durability none; concurrency with group commit; bad input. */
 #define _GNU_SOURCE /* mkdtemp */
 #include <dirent.h>
 #include <fcntl.h>
@@ -1018,6 +1018,52 @@ START_TEST(corrupt_directories)
 }
 END_TEST
 
+/* ---- repeated crashes ---- */
+
+/* A child opens the store (replaying what an earlier child logged), learns rows
+ * [from, to) and stops without closing. */
+static void learn_and_crash(otter_instance *inst, uint64_t from, uint64_t to)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        otter_store *s = open_store(dir, OTTER_DURABILITY_SYNC);
+        OK(otter_store_create_learner(s, 1, "m", "logreg", NULL, NULL, err));
+        learn_store(s, 1, "m", OTTER_TASK_BINARY, 2, inst, from, to);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The updates replayed at an open must survive a second crash before any snapshot or
+ * clean close. */
+START_TEST(crash_after_recovery)
+{
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    learn_and_crash(inst, 0, 40);
+    learn_and_crash(inst, 40, 70);
+    learn_and_crash(inst, 70, 75);
+    otter_store *s = open_store(dir, OTTER_DURABILITY_SYNC);
+    otter_entity_info info;
+    OK(otter_store_info(s, 1, "m", &info, err));
+    ck_assert_uint_eq(info.version, 75);
+    otter_learner *ref = NULL;
+    OK(otter_learner_create(ctx, "logreg", NULL, &ref, err));
+    learn_ref(ref, inst, 0, 75);
+    otter_buf a = OTTER_BUF_INIT, b = OTTER_BUF_INIT;
+    state_of(s, 1, "m", &a);
+    learner_state(ref, &b);
+    ck_assert(same_buf(&a, &b));
+    otter_store_close(s);
+    otter_learner_destroy(ref);
+    otter_buf_free(&a);
+    otter_buf_free(&b);
+    otter_instance_destroy(inst);
+}
+END_TEST
+
 /* ---- durability none ---- */
 
 START_TEST(durability_none_rolls_back)
@@ -1274,6 +1320,7 @@ int main(void)
     tcase_add_test(tc, corrupt_live_sst);
     tcase_add_test(tc, corrupt_log_record);
     tcase_add_test(tc, corrupt_directories);
+    tcase_add_test(tc, crash_after_recovery);
     tcase_add_test(tc, durability_none_rolls_back);
     tcase_add_test(tc, concurrent_entities);
     tcase_add_test(tc, bad_input);

@@ -1620,14 +1620,11 @@ otter_status otter__open_live(otter_store *s, otter_error *err)
         return st;
     if (s->opt.read_only)
         return OTTER_OK;
-    /* from here until a clean close, the counters on disk may lag */
-    otter__rocks_batch *b = NULL;
-    if ((st = otter__rocks_batch_create(&b, err)) == OTTER_OK) {
-        otter__meta_put(s, b, 0);
-        st = otter__rocks_write(s->db, b, 1, 0, err);
-        otter__rocks_batch_destroy(b);
-    }
-    return st;
+    /* The state record says which log records the persisted entities cover, and the
+     * next open skips those; so the replayed entities are persisted (and their log
+     * pruned) before it moves on, or a second crash would drop what was replayed.
+     * From here until a clean close, the counters on disk may lag. */
+    return otter__persist(s, 0, err);
 }
 
 void otter__close_live(otter_store *s)
