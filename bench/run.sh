@@ -9,6 +9,12 @@
 #       capymoa, River's HoeffdingTreeRegressor, on the friedman stream
 #   bash bench/run.sh bandits [--horizon N] [--mabwiser-batch B] [--quick] [--repeat N] ...
 #       bandit policies (bench/bandits.py): Otter bandit-sim vs MABWiser, River
+#   bash bench/run.sh store [--full] [--dir PARENT] [--seconds S] [--rounds R]
+#       the state store (bench/store_bench.c, no Python): snapshot cost for 10k and
+#       100k small models and one large one, restore, sync learn calls/s with group
+#       commit against plain RocksDB sync writes. --full adds 1M small models (lean
+#       parameters: about 10 GB of RAM and 10 minutes; see docs/benchmarks.md).
+#       Writes bench/out/store.jsonl.
 # Sets up bench/.venv (pinned peers; for trees also bench/.venv-moa with
 # capymoa), builds otter if needed, then runs the script with the venv's
 # python, passing the remaining arguments through.
@@ -16,6 +22,11 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
+
+if [[ "${1:-}" == "store" ]]; then
+    shift
+    exec bash "$here/store.sh" "$@"
+fi
 
 script=linear.py
 if [[ "${1:-}" == "trees" ]]; then

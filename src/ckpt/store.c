@@ -1265,28 +1265,72 @@ otter_status otter_store_delete(otter_store *s, uint16_t kg, const char *name, o
 
 /* ---- persisting (snapshot, close) ---- */
 
-typedef struct persist_ctx {
-    otter__rocks_batch *b;
-    otter_error *err;
-    otter_status st;
-} persist_ctx;
+/* The dirty entities of a persist, each with a reference. */
+typedef struct dirty_list {
+    otter__entity **v;
+    size_t n, cap;
+} dirty_list;
 
-static otter_status persist_one(otter_store *s, otter__entity *e, void *ud)
+static otter_status collect_dirty(otter_store *s, otter__entity *e, void *ud)
 {
-    persist_ctx *c = ud;
-    if (!e->dirty || e->deleted)
+    (void)s;
+    dirty_list *d = ud;
+    if (!e->dirty)
         return OTTER_OK;
-    return persist_now(s, e, c->b, c->err);
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 256;
+        otter__entity **v = realloc(d->v, cap * sizeof *v);
+        if (!v)
+            return OTTER_NOMEM;
+        d->v = v;
+        d->cap = cap;
+    }
+    atomic_fetch_add(&e->refs, 1);
+    d->v[d->n++] = e;
+    return OTTER_OK;
 }
 
-static otter_status clear_dirty(otter_store *s, otter__entity *e, void *ud)
+static void clear_dirty(otter_store *s, otter__entity *e)
 {
-    (void)ud;
     if (e->dirty) {
         e->dirty = 0;
         atomic_fetch_sub(&s->n_dirty, 1);
     }
-    return OTTER_OK;
+}
+
+static void dirty_list_free(dirty_list *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        otter__entity_release(d->v[i]);
+    free(d->v);
+}
+
+/* RocksDB's order of entity keys: key group (big-endian), then the name bytewise. */
+static int by_entity_key(const void *pa, const void *pb)
+{
+    const otter__entity *a = *(otter__entity *const *)pa, *b = *(otter__entity *const *)pb;
+    if (a->kg != b->kg)
+        return a->kg < b->kg ? -1 : 1;
+    size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
+    int c = memcmp(a->name, b->name, n);
+    if (c)
+        return c;
+    return a->name_len < b->name_len ? -1 : a->name_len > b->name_len;
+}
+
+/* Collects the dirty entities into d and adds their records to b, in key order: the
+ * memtable then takes the batch as a sorted run, where the map's hash order made each
+ * insert a fresh search of a skip list growing to every dirty entity. */
+static otter_status persist_dirty(otter_store *s, otter__rocks_batch *b, dirty_list *d,
+                                  otter_error *err)
+{
+    otter_status st = map_each(s, collect_dirty, d);
+    if (st == OTTER_OK && d->n)
+        qsort(d->v, d->n, sizeof *d->v, by_entity_key);
+    for (size_t i = 0; i < d->n && st == OTTER_OK; i++)
+        if (!d->v[i]->deleted)
+            st = persist_now(s, d->v[i], b, err);
+    return st;
 }
 
 void otter__meta_put(otter_store *s, otter__rocks_batch *b, int clean)
@@ -1312,8 +1356,8 @@ otter_status otter__persist(otter_store *s, int clean, otter_error *err)
     otter_status st = otter__rocks_batch_create(&b, err);
     if (st != OTTER_OK)
         return st;
-    persist_ctx c = {b, err, OTTER_OK};
-    st = map_each(s, persist_one, &c);
+    dirty_list d = {0};
+    st = persist_dirty(s, b, &d, err);
     if (st == OTTER_NOMEM)
         otter_error_set(err, st, "out of memory persisting entities");
     if (st == OTTER_OK) {
@@ -1325,10 +1369,12 @@ otter_status otter__persist(otter_store *s, int clean, otter_error *err)
         otter__meta_put(s, b, clean);
         st = otter__rocks_write(s->db, b, 1, 0, err);
     }
-    if (st == OTTER_OK)
-        map_each(s, clear_dirty, NULL);
-    else
+    /* the gate is held for writing (or the store is closing): the dirty set is d */
+    for (size_t i = 0; st == OTTER_OK && i < d.n; i++)
+        clear_dirty(s, d.v[i]);
+    if (st != OTTER_OK)
         atomic_store(&s->failed, 1);
+    dirty_list_free(&d);
     otter__rocks_batch_destroy(b);
     return st;
 }
