@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libopenblas-dev liblapacke-dev libmicrohttpd-dev libjansson-dev librocksdb-dev check
-      python3 clang-format)  # python3: CLI tests; clang-format: the style check
+      python3 clang-format curl)  # python3: CLI tests; clang-format: the style check;
+                                  # curl: the otterd tests and the quick start
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -164,6 +164,13 @@ otter_status otter_store_learn(otter_store *store, uint16_t key_group, const cha
                                const otter_instance *inst, double label, double weight,
                                otter_error *err);
 
+/* otter_store_learn, and *before (not NULL) gets the model's prediction for the
+ * instance just before it learned from it (prequential metrics; one pass with
+ * otter_learner_predict_learn under the same lock). */
+otter_status otter_store_learn_scored(otter_store *store, uint16_t key_group, const char *name,
+                                      const otter_instance *inst, double label, double weight,
+                                      otter_prediction *before, otter_error *err);
+
 /* Predicts and keeps the instance as a pending event under event_id (printable ASCII,
  * 1..63 bytes) until otter_store_feedback takes it or deadline_ms passes. OTTER_EXISTS
  * when the id is pending already. */
@@ -178,6 +185,12 @@ otter_status otter_store_predict_event(otter_store *store, uint16_t key_group, c
 otter_status otter_store_feedback(otter_store *store, uint16_t key_group, const char *name,
                                   const char *event_id, double label, double weight,
                                   otter_error *err);
+
+/* otter_store_feedback, and *before (not NULL) gets the prediction for the stored
+ * instance just before learning (the score a delayed label is judged against). */
+otter_status otter_store_feedback_scored(otter_store *store, uint16_t key_group, const char *name,
+                                         const char *event_id, double label, double weight,
+                                         otter_prediction *before, otter_error *err);
 
 /* ---- generic pending events (for callers that keep their own payloads) ---- */
 

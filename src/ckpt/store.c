@@ -576,6 +576,7 @@ typedef struct update {
     double reward;
     int64_t now_ms;
     const char *arm;
+    otter_prediction *before; /* learn: the prediction before learning (live calls only) */
 } update;
 
 static otter_status encode_update(logrec *l, const update *u)
@@ -618,7 +619,9 @@ static otter_status apply(otter__entity *e, const update *u, otter_error *err)
     otter_status st;
     switch (u->op) {
     case OTTER__OP_LEARN:
-        st = otter_learner_learn(e->learner, u->inst, u->label, u->weight, err);
+        st = u->before ? otter_learner_predict_learn(e->learner, u->inst, u->label, u->weight,
+                                                     u->before, err)
+                       : otter_learner_learn(e->learner, u->inst, u->label, u->weight, err);
         break;
     case OTTER__OP_RANK: st = otter_bandit_rank(e->bandit, u->req, u->decision, err); break;
     case OTTER__OP_REWARD:
@@ -724,14 +727,22 @@ static otter_status update_named(otter_store *s, uint16_t kg, const char *name, 
 
 /* ---- public updates ---- */
 
+otter_status otter_store_learn_scored(otter_store *s, uint16_t kg, const char *name,
+                                      const otter_instance *inst, double label, double weight,
+                                      otter_prediction *before, otter_error *err)
+{
+    if (!inst)
+        return otter_error_set(err, OTTER_INVALID, "instance is required");
+    update u = {
+        .op = OTTER__OP_LEARN, .inst = inst, .label = label, .weight = weight, .before = before};
+    return update_named(s, kg, name, &u, err);
+}
+
 otter_status otter_store_learn(otter_store *s, uint16_t kg, const char *name,
                                const otter_instance *inst, double label, double weight,
                                otter_error *err)
 {
-    if (!inst)
-        return otter_error_set(err, OTTER_INVALID, "instance is required");
-    update u = {.op = OTTER__OP_LEARN, .inst = inst, .label = label, .weight = weight};
-    return update_named(s, kg, name, &u, err);
+    return otter_store_learn_scored(s, kg, name, inst, label, weight, NULL, err);
 }
 
 otter_status otter_store_rank(otter_store *s, uint16_t kg, const char *name,
@@ -811,10 +822,11 @@ otter_status otter__expire_bandits(otter_store *s, int64_t now_ms, otter_error *
 /* ---- feedback: take a pending instance and learn from it ---- */
 
 otter_status otter__learn_with_batch(otter_store *s, otter__entity *e, const otter_instance *inst,
-                                     double label, double weight, otter__rocks_batch *b,
-                                     uint64_t *ticket, otter_error *err)
+                                     double label, double weight, otter_prediction *before,
+                                     otter__rocks_batch *b, uint64_t *ticket, otter_error *err)
 {
-    update u = {.op = OTTER__OP_LEARN, .inst = inst, .label = label, .weight = weight};
+    update u = {
+        .op = OTTER__OP_LEARN, .inst = inst, .label = label, .weight = weight, .before = before};
     return run_update(s, e, &u, b, ticket, err);
 }
 

@@ -250,6 +250,13 @@ otter_status otter_store_feedback(otter_store *s, uint16_t kg, const char *name,
                                   const char *event_id, double label, double weight,
                                   otter_error *err)
 {
+    return otter_store_feedback_scored(s, kg, name, event_id, label, weight, NULL, err);
+}
+
+otter_status otter_store_feedback_scored(otter_store *s, uint16_t kg, const char *name,
+                                         const char *event_id, double label, double weight,
+                                         otter_prediction *before, otter_error *err)
+{
     ev_args a;
     otter_status st = ev_check(s, kg, name, event_id, &a, err);
     if (st == OTTER_OK)
@@ -279,7 +286,7 @@ otter_status otter_store_feedback(otter_store *s, uint16_t kg, const char *name,
         st = otter__entity_get(s, kg, name, &e, err);
     /* the event's removal and the logged learn go in one batch */
     if (st == OTTER_OK)
-        st = otter__learn_with_batch(s, e, inst, label, weight, b, &ticket, err);
+        st = otter__learn_with_batch(s, e, inst, label, weight, before, b, &ticket, err);
     if (st == OTTER_OK && !ticket) /* durability none: write the removal */
         st = otter__rocks_write(s->db, b, 0, 0, err);
     if (st == OTTER_OK)

@@ -153,8 +153,8 @@ otter_status otter__count_pending(otter_store *s, const uint8_t *a, const uint8_
 size_t otter__expiry_key(int64_t deadline, const uint8_t *event_key, size_t klen, uint8_t *key);
 
 otter_status otter__learn_with_batch(otter_store *s, otter__entity *e, const otter_instance *inst,
-                                     double label, double weight, otter__rocks_batch *b,
-                                     uint64_t *ticket, otter_error *err);
+                                     double label, double weight, otter_prediction *before,
+                                     otter__rocks_batch *b, uint64_t *ticket, otter_error *err);
 otter_status otter__expire_bandits(otter_store *s, int64_t now_ms, otter_error *err);
 otter_status otter__check_writable(otter_store *s, otter_error *err);
 

@@ -1,0 +1,641 @@
+/* /v1/models: create, inspect, delete, predict (with pending events), learn, feedback,
+ * and state export/import. Handlers validate the whole request before they call the
+ * store, so a bad request changes nothing; they never name an algorithm.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_int.h"
+
+#define MODEL_KIND 'm'
+
+/* ---- shared helpers ---- */
+
+void otter__entity_name(char *out, size_t cap, char kind, const char *name)
+{
+    snprintf(out, cap, "%c:%s", kind, name);
+}
+
+uint16_t otter__kg(const char *entity)
+{
+    return otter_store_key_group(entity);
+}
+
+otter_instance *otter__instance_get(otter__server *srv)
+{
+    otter_instance *inst = NULL;
+    pthread_mutex_lock(&srv->pool_mu);
+    if (srv->n_pool)
+        inst = srv->pool[--srv->n_pool];
+    pthread_mutex_unlock(&srv->pool_mu);
+    if (!inst && otter_instance_create(&inst, NULL) != OTTER_OK)
+        return NULL;
+    return inst;
+}
+
+void otter__instance_put(otter__server *srv, otter_instance *inst)
+{
+    if (!inst)
+        return;
+    otter_instance_clear(inst);
+    pthread_mutex_lock(&srv->pool_mu);
+    /* a builder that interned many names is dropped rather than kept growing */
+    if (srv->n_pool < srv->cap_pool && otter_instance_key_count(inst) < 4096) {
+        srv->pool[srv->n_pool++] = inst;
+        inst = NULL;
+    }
+    pthread_mutex_unlock(&srv->pool_mu);
+    otter_instance_destroy(inst);
+}
+
+static otter__model_metrics *metrics_for(otter__server *srv, const char *model, int create)
+{
+    pthread_mutex_lock(&srv->metrics_mu);
+    otter__model_metrics *m = srv->model_metrics;
+    while (m && strcmp(m->name, model) != 0)
+        m = m->next;
+    if (!m && create && (m = calloc(1, sizeof *m))) {
+        snprintf(m->name, sizeof m->name, "%s", model);
+        pthread_mutex_init(&m->mu, NULL);
+        m->next = srv->model_metrics;
+        srv->model_metrics = m;
+    }
+    pthread_mutex_unlock(&srv->metrics_mu);
+    return m;
+}
+
+void otter__record_metrics(otter__server *srv, const char *model, const otter_prediction *p,
+                           double label, double weight)
+{
+    otter__model_metrics *m = metrics_for(srv, model, 1);
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->mu);
+    if (!m->m) {
+        otter_metrics_options o = {p->task, p->n_classes >= 2 ? p->n_classes : 2, 10000, 0.5};
+        otter_metrics_create(&o, &m->m, NULL);
+    }
+    if (m->m)
+        otter_metrics_update(m->m, p, label, weight, NULL);
+    pthread_mutex_unlock(&m->mu);
+}
+
+json_t *otter__model_metrics_json(otter__server *srv, const char *model)
+{
+    otter__model_metrics *m = metrics_for(srv, model, 0);
+    if (!m)
+        return json_null();
+    otter_metrics_report rep;
+    pthread_mutex_lock(&m->mu);
+    int have = m->m != NULL;
+    if (have)
+        otter_metrics_rolling(m->m, &rep);
+    pthread_mutex_unlock(&m->mu);
+    if (!have)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "n", json_integer((json_int_t)rep.rows));
+#define NUM(k, v) json_object_set_new(o, k, isfinite(v) ? json_real(v) : json_null())
+    NUM("log_loss", rep.log_loss);
+    NUM("accuracy", rep.accuracy);
+    NUM("auc", rep.auc);
+    NUM("rmse", rep.rmse);
+#undef NUM
+    return o;
+}
+
+void otter__forget_metrics(otter__server *srv, const char *model)
+{
+    otter__model_metrics *m = metrics_for(srv, model, 0);
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->mu);
+    otter_metrics_destroy(m->m);
+    m->m = NULL;
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* ---- describe ---- */
+
+static void kv_num(void *ud, const char *key, double v)
+{
+    json_object_set_new(ud, key, isfinite(v) ? json_real(v) : json_null());
+}
+
+static void kv_str(void *ud, const char *key, const char *v)
+{
+    json_object_set_new(ud, key, json_string(v));
+}
+
+typedef struct model_view {
+    json_t *out;
+} model_view;
+
+static otter_status describe_model(void *ud, const otter_learner *l, const otter_bandit *b,
+                                   otter_error *err)
+{
+    model_view *v = ud;
+    if (!l)
+        return otter_error_set(err, OTTER_NOT_FOUND, "not a model");
+    (void)b;
+    json_object_set_new(v->out, "type", json_string(otter_learner_type_of(l)->name));
+    json_object_set_new(v->out, "params", otter__json_params_out(otter_learner_params_text(l)));
+    json_object_set_new(v->out, "version", json_integer((json_int_t)otter_learner_updates(l)));
+    json_object_set_new(v->out, "bytes", json_integer((json_int_t)otter_learner_bytes(l)));
+    json_t *stats = json_object();
+    otter_kv_sink sink = {stats, kv_num, kv_str};
+    otter_learner_describe(l, &sink);
+    json_object_set_new(v->out, "stats", stats);
+    return OTTER_OK;
+}
+
+/* The model's JSON, or an error response. */
+static json_t *model_json(otter__server *srv, const char *name, otter__http_resp *r)
+{
+    char ent[OTTER__NAME_MAX + 4];
+    otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+    model_view v = {json_object()};
+    json_object_set_new(v.out, "name", json_string(name));
+    otter_error err = {0};
+    otter_status st = otter_store_read(srv->store, otter__kg(ent), ent, describe_model, &v, &err);
+    if (st != OTTER_OK) {
+        json_decref(v.out);
+        if (st == OTTER_NOT_FOUND)
+            otter__resp_error(r, 404, "NOT_FOUND", "no model '%s'", name);
+        else
+            otter__resp_status(r, st, &err);
+        return NULL;
+    }
+    otter_entity_info info;
+    if (otter_store_info(srv->store, otter__kg(ent), ent, &info, NULL) == OTTER_OK)
+        json_object_set_new(v.out, "version", json_integer((json_int_t)info.version));
+    json_object_set_new(v.out, "metrics", otter__model_metrics_json(srv, name));
+    return v.out;
+}
+
+/* ---- handlers ---- */
+
+static void model_put(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    const char *name = req->args[0];
+    static const char *const allowed[] = {"type", "params", NULL};
+    if (!otter__check_name(name, "model name", r) ||
+        !otter__json_only(req->json, allowed, "body", r))
+        return;
+    json_t *type = json_object_get(req->json, "type");
+    if (!json_is_string(type)) {
+        otter__resp_error(r, 400, "INVALID", "body.type must be a learner type name");
+        return;
+    }
+    otter_params *p = NULL;
+    if (!otter__json_params(json_object_get(req->json, "params"), &p, r))
+        return;
+    char ent[OTTER__NAME_MAX + 4];
+    otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+    otter_error err = {0};
+    int created = 0;
+    otter_status st = otter_store_create_learner(srv->store, otter__kg(ent), ent,
+                                                 json_string_value(type), p, &created, &err);
+    otter_params_destroy(p);
+    if (st == OTTER_EXISTS) {
+        otter__resp_error(r, 409, "EXISTS", "model '%s' exists with a different definition", name);
+        return;
+    }
+    if (st != OTTER_OK) {
+        otter__resp_status(r, st, &err);
+        return;
+    }
+    if (created)
+        otter__forget_metrics(srv, name);
+    json_t *m = model_json(srv, name, r);
+    if (m) {
+        json_object_set_new(m, "created", json_boolean(created));
+        otter__resp_json(r, created ? 201 : 200, m);
+    }
+}
+
+static void model_get(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    if (!otter__check_name(req->args[0], "model name", r))
+        return;
+    json_t *m = model_json(srv, req->args[0], r);
+    if (m)
+        otter__resp_json(r, 200, m);
+}
+
+static void model_delete(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    const char *name = req->args[0];
+    if (!otter__check_name(name, "model name", r))
+        return;
+    char ent[OTTER__NAME_MAX + 4];
+    otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+    otter_error err = {0};
+    otter_status st = otter_store_delete(srv->store, otter__kg(ent), ent, &err);
+    if (st == OTTER_NOT_FOUND)
+        otter__resp_error(r, 404, "NOT_FOUND", "no model '%s'", name);
+    else if (st != OTTER_OK)
+        otter__resp_status(r, st, &err);
+    else {
+        otter__forget_metrics(srv, name);
+        r->status = 204;
+    }
+}
+
+typedef struct list_ctx {
+    json_t *arr;
+    char kind;
+} list_ctx;
+
+static otter_status list_one(void *ud, const otter_entity_info *info)
+{
+    list_ctx *c = ud;
+    if (info->name[0] != c->kind || info->name[1] != ':')
+        return OTTER_OK;
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(info->name + 2));
+    json_object_set_new(o, c->kind == MODEL_KIND ? "type" : "policy", json_string(info->type));
+    json_object_set_new(o, "version", json_integer((json_int_t)info->version));
+    json_array_append_new(c->arr, o);
+    return OTTER_OK;
+}
+
+json_t *otter__list_entities(otter__server *srv, char kind, otter__http_resp *r);
+json_t *otter__list_entities(otter__server *srv, char kind, otter__http_resp *r)
+{
+    list_ctx c = {json_array(), kind};
+    otter_error err = {0};
+    otter_status st = otter_store_list(srv->store, 0, OTTER_KEY_GROUPS - 1, list_one, &c, &err);
+    if (st != OTTER_OK) {
+        json_decref(c.arr);
+        otter__resp_status(r, st, &err);
+        return NULL;
+    }
+    return c.arr;
+}
+
+static void model_list(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    (void)req;
+    json_t *a = otter__list_entities(srv, MODEL_KIND, r);
+    if (a)
+        otter__resp_json(r, 200, json_pack("{s:o}", "models", a));
+}
+
+/* An event id given, or made from a counter and the clock when asked for. */
+static int event_id_of(const json_t *obj, int want, char *id, size_t cap, otter__http_resp *r)
+{
+    json_t *given = json_object_get(obj, "event_id");
+    json_t *flag = json_object_get(obj, "event");
+    if (flag && !json_is_boolean(flag)) {
+        otter__resp_error(r, 400, "INVALID", "event must be a boolean");
+        return -1;
+    }
+    if (given) {
+        const char *s = json_string_value(given);
+        size_t n = s ? strlen(s) : 0;
+        int ok = s && n >= 1 && n < OTTER_EVENT_ID_MAX;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = s[i] >= 0x21 && s[i] <= 0x7e;
+        if (!ok) {
+            otter__resp_error(r, 400, "INVALID", "event_id must be 1..63 printable ASCII bytes");
+            return -1;
+        }
+        snprintf(id, cap, "%s", s);
+        return 1;
+    }
+    if (!want && !json_is_true(flag))
+        return 0;
+    static atomic_uint_fast64_t counter;
+    uint64_t n = atomic_fetch_add(&counter, 1);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(id, cap, "ev-%llx-%llx",
+             (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec,
+             (unsigned long long)n);
+    return 1;
+}
+
+static int64_t deadline_of(const json_t *obj, otter__http_resp *r)
+{
+    json_t *ttl = json_object_get(obj, "ttl");
+    double secs = 86400;
+    if (ttl) {
+        if (!json_is_number(ttl) || !(json_number_value(ttl) > 0) ||
+            json_number_value(ttl) > 365.0 * 86400) {
+            otter__resp_error(r, 400, "INVALID", "ttl must be seconds in (0, 31536000]");
+            return -1;
+        }
+        secs = json_number_value(ttl);
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (int64_t)(secs * 1000);
+}
+
+static void model_predict(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    const char *name = req->args[0];
+    static const char *const one[] = {"features", "dense", "event", "event_id", "ttl", NULL};
+    static const char *const many[] = {"instances", "event", "ttl", NULL};
+    static const char *const item[] = {"features", "dense", NULL};
+    if (!otter__check_name(name, "model name", r))
+        return;
+    json_t *insts = json_object_get(req->json, "instances");
+    if (!otter__json_only(req->json, insts ? many : one, "body", r))
+        return;
+    if (insts && (!json_is_array(insts) || json_array_size(insts) == 0 ||
+                  json_array_size(insts) > OTTER__MAX_ITEMS)) {
+        otter__resp_error(r, 400, "INVALID", "instances must be an array of 1..%d objects",
+                          OTTER__MAX_ITEMS);
+        return;
+    }
+    char ent[OTTER__NAME_MAX + 4];
+    otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+    uint16_t kg = otter__kg(ent);
+    otter_instance *inst = otter__instance_get(srv);
+    if (!inst) {
+        otter__resp_error(r, 503, "NOMEM", "out of memory");
+        return;
+    }
+    int64_t deadline = deadline_of(req->json, r);
+    char id[OTTER_EVENT_ID_MAX];
+    int with_event = deadline < 0 ? -1 : event_id_of(req->json, 0, id, sizeof id, r);
+    size_t n = insts ? json_array_size(insts) : 1;
+    json_t *preds = json_array(), *ids = with_event > 0 && insts ? json_array() : NULL;
+    for (size_t i = 0; i < n && with_event >= 0; i++) {
+        const json_t *o = insts ? json_array_get(insts, i) : req->json;
+        char where[32] = "body";
+        if (insts) {
+            snprintf(where, sizeof where, "instances[%zu]", i);
+            if (!otter__json_only(o, item, where, r))
+                break;
+        }
+        if (!otter__json_instance(json_object_get(o, "features"), json_object_get(o, "dense"), inst,
+                                  where, r))
+            break;
+        otter_prediction p;
+        otter_error err = {0};
+        otter_status st;
+        if (with_event > 0) {
+            if (insts && i > 0)
+                event_id_of(req->json, 1, id, sizeof id, r);
+            st = otter_store_predict_event(srv->store, kg, ent, inst, id, deadline, &p, &err);
+        } else
+            st = otter_store_predict(srv->store, kg, ent, inst, &p, &err);
+        if (st == OTTER_NOT_FOUND && !strstr(err.message, "event")) {
+            otter__resp_error(r, 404, "NOT_FOUND", "no model '%s'", name);
+            break;
+        }
+        if (st != OTTER_OK) {
+            otter__resp_status(r, st, &err);
+            break;
+        }
+        json_array_append_new(preds, otter__json_prediction(&p));
+        if (ids)
+            json_array_append_new(ids, json_string(id));
+        atomic_fetch_add(&srv->predictions, 1);
+    }
+    otter__instance_put(srv, inst);
+    if (r->status || with_event < 0) { /* an error was set (earlier items stay scored) */
+        json_decref(preds);
+        json_decref(ids);
+        return;
+    }
+    json_t *out;
+    if (insts) {
+        out = json_pack("{s:o}", "predictions", preds);
+        if (ids)
+            json_object_set_new(out, "event_ids", ids);
+    } else {
+        out = json_pack("{s:O}", "prediction", json_array_get(preds, 0));
+        json_decref(preds);
+        if (with_event > 0)
+            json_object_set_new(out, "event_id", json_string(id));
+    }
+    otter__resp_json(r, 200, out);
+}
+
+static int label_of(const json_t *o, const char *where, double *label, double *weight,
+                    otter__http_resp *r)
+{
+    json_t *l = json_object_get(o, "label"), *w = json_object_get(o, "weight");
+    if (!json_is_number(l)) {
+        otter__resp_error(r, 400, "INVALID", "%s.label must be a number", where);
+        return 0;
+    }
+    if (w && (!json_is_number(w) || !(json_number_value(w) > 0))) {
+        otter__resp_error(r, 400, "INVALID", "%s.weight must be a positive number", where);
+        return 0;
+    }
+    *label = json_number_value(l);
+    *weight = w ? json_number_value(w) : 1.0;
+    return 1;
+}
+
+static void model_learn(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    const char *name = req->args[0];
+    static const char *const one[] = {"features", "dense", "label", "weight", NULL};
+    static const char *const many[] = {"examples", NULL};
+    if (!otter__check_name(name, "model name", r))
+        return;
+    json_t *ex = json_object_get(req->json, "examples");
+    if (!otter__json_only(req->json, ex ? many : one, "body", r))
+        return;
+    if (ex && (!json_is_array(ex) || json_array_size(ex) == 0 ||
+               json_array_size(ex) > OTTER__MAX_ITEMS)) {
+        otter__resp_error(r, 400, "INVALID", "examples must be an array of 1..%d objects",
+                          OTTER__MAX_ITEMS);
+        return;
+    }
+    char ent[OTTER__NAME_MAX + 4];
+    otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+    uint16_t kg = otter__kg(ent);
+    size_t n = ex ? json_array_size(ex) : 1;
+    /* every example is checked before the first is learned: all or nothing */
+    for (size_t i = 0; ex && i < n; i++) {
+        char where[32];
+        snprintf(where, sizeof where, "examples[%zu]", i);
+        double y, w;
+        if (!otter__json_only(json_array_get(ex, i), one, where, r) ||
+            !label_of(json_array_get(ex, i), where, &y, &w, r))
+            return;
+    }
+    otter_instance *inst = otter__instance_get(srv);
+    if (!inst) {
+        otter__resp_error(r, 503, "NOMEM", "out of memory");
+        return;
+    }
+    size_t done = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *o = ex ? json_array_get(ex, i) : req->json;
+        char where[32] = "body";
+        if (ex)
+            snprintf(where, sizeof where, "examples[%zu]", i);
+        double y, w;
+        if (!label_of(o, where, &y, &w, r) ||
+            !otter__json_instance(json_object_get(o, "features"), json_object_get(o, "dense"), inst,
+                                  where, r))
+            break;
+        otter_prediction before;
+        otter_error err = {0};
+        otter_status st = otter_store_learn_scored(srv->store, kg, ent, inst, y, w, &before, &err);
+        if (st == OTTER_NOT_FOUND) {
+            otter__resp_error(r, 404, "NOT_FOUND", "no model '%s'", name);
+            break;
+        }
+        if (st != OTTER_OK) {
+            otter__resp_error(r, otter_status_http(st), otter_status_name(st), "%s: %s", where,
+                              err.message);
+            break;
+        }
+        otter__record_metrics(srv, name, &before, y, w);
+        atomic_fetch_add(&srv->learns, 1);
+        done++;
+    }
+    otter__instance_put(srv, inst);
+    if (r->status)
+        return;
+    otter_entity_info info;
+    uint64_t version = 0;
+    if (otter_store_info(srv->store, kg, ent, &info, NULL) == OTTER_OK)
+        version = info.version;
+    otter__resp_json(
+        r, 200,
+        json_pack("{s:I,s:I}", "learned", (json_int_t)done, "version", (json_int_t)version));
+}
+
+static void model_feedback(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    const char *name = req->args[0];
+    static const char *const allowed[] = {"event_id", "label", "weight", NULL};
+    if (!otter__check_name(name, "model name", r) ||
+        !otter__json_only(req->json, allowed, "body", r))
+        return;
+    double y, w;
+    char id[OTTER_EVENT_ID_MAX];
+    if (!json_object_get(req->json, "event_id")) {
+        otter__resp_error(r, 400, "INVALID", "body.event_id is required");
+        return;
+    }
+    if (event_id_of(req->json, 0, id, sizeof id, r) < 0 || !label_of(req->json, "body", &y, &w, r))
+        return;
+    char ent[OTTER__NAME_MAX + 4];
+    otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+    uint16_t kg = otter__kg(ent);
+    otter_prediction before;
+    otter_error err = {0};
+    otter_status st = otter_store_feedback_scored(srv->store, kg, ent, id, y, w, &before, &err);
+    if (st == OTTER_NOT_FOUND) {
+        otter__resp_error(r, 404, "NOT_FOUND",
+                          "no pending event '%s' for model '%s' (never scored with an event, "
+                          "labelled already, expired, or no such model)",
+                          id, name);
+        return;
+    }
+    if (st != OTTER_OK) {
+        otter__resp_status(r, st, &err);
+        return;
+    }
+    otter__record_metrics(srv, name, &before, y, w);
+    atomic_fetch_add(&srv->feedbacks, 1);
+    otter_entity_info info;
+    uint64_t version = 0;
+    if (otter_store_info(srv->store, kg, ent, &info, NULL) == OTTER_OK)
+        version = info.version;
+    otter__resp_json(r, 200, json_pack("{s:i,s:I}", "learned", 1, "version", (json_int_t)version));
+}
+
+static void model_state_get(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    const char *name = req->args[0];
+    if (!otter__check_name(name, "model name", r))
+        return;
+    char ent[OTTER__NAME_MAX + 4];
+    otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+    otter_error err = {0};
+    otter_status st = otter_store_get_state(srv->store, otter__kg(ent), ent, &r->raw, &err);
+    if (st == OTTER_NOT_FOUND)
+        otter__resp_error(r, 404, "NOT_FOUND", "no model '%s'", name);
+    else if (st != OTTER_OK)
+        otter__resp_status(r, st, &err);
+    else {
+        r->status = 200;
+        r->raw_type = "application/octet-stream";
+    }
+}
+
+static void model_state_put(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    const char *name = req->args[0];
+    if (!otter__check_name(name, "model name", r))
+        return;
+    char ent[OTTER__NAME_MAX + 4];
+    otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+    otter_error err = {0};
+    otter_status st = otter_store_put_state(srv->store, otter__kg(ent), ent, OTTER_ENTITY_LEARNER,
+                                            req->body, req->body_len, &err);
+    if (st != OTTER_OK) {
+        otter__resp_status(r, st, &err);
+        return;
+    }
+    otter__forget_metrics(srv, name);
+    json_t *m = model_json(srv, name, r);
+    if (m)
+        otter__resp_json(r, 200, m);
+}
+
+/* ---- the routing table (bandits and operations live in their files) ---- */
+
+void otter__bandit_routes_anchor(void);
+void otter__h_bandit_put(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_get(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_delete(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_list(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_arm_add(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_arm_remove(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_rank(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_reward(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_activate(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_health(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_ready(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_metrics(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_openapi(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_snapshot_take(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_snapshot_list(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_snapshot_restore(otter__server *, const otter__http_req *, otter__http_resp *);
+
+enum { R = OTTER__SCOPE_READ, W = OTTER__SCOPE_WRITE, A = OTTER__SCOPE_ADMIN };
+
+const otter__route otter__routes[] = {
+    {"GET", "/healthz", otter__h_health, 0, 0, "healthz"},
+    {"GET", "/readyz", otter__h_ready, 0, 0, "readyz"},
+    {"GET", "/metrics", otter__h_metrics, 0, 0, "metrics"},
+    {"GET", "/openapi.json", otter__h_openapi, 0, 0, "openapi"},
+    {"GET", "/v1/models", model_list, R, 0, "models_list"},
+    {"PUT", "/v1/models/*", model_put, A, 1, "model_put"},
+    {"GET", "/v1/models/*", model_get, R, 0, "model_get"},
+    {"DELETE", "/v1/models/*", model_delete, A, 0, "model_delete"},
+    {"POST", "/v1/models/*/predict", model_predict, R, 1, "predict"},
+    {"POST", "/v1/models/*/learn", model_learn, W, 1, "learn"},
+    {"POST", "/v1/models/*/feedback", model_feedback, W, 1, "feedback"},
+    {"GET", "/v1/models/*/state", model_state_get, R, 0, "state_get"},
+    {"PUT", "/v1/models/*/state", model_state_put, A, 3, "state_put"},
+    {"GET", "/v1/bandits", otter__h_bandit_list, R, 0, "bandits_list"},
+    {"PUT", "/v1/bandits/*", otter__h_bandit_put, A, 1, "bandit_put"},
+    {"GET", "/v1/bandits/*", otter__h_bandit_get, R, 0, "bandit_get"},
+    {"DELETE", "/v1/bandits/*", otter__h_bandit_delete, A, 0, "bandit_delete"},
+    {"POST", "/v1/bandits/*/arms", otter__h_bandit_arm_add, A, 1, "arm_add"},
+    {"DELETE", "/v1/bandits/*/arms/*", otter__h_bandit_arm_remove, A, 0, "arm_remove"},
+    {"POST", "/v1/bandits/*/rank", otter__h_bandit_rank, R, 1, "rank"},
+    {"POST", "/v1/bandits/*/reward", otter__h_bandit_reward, W, 1, "reward"},
+    {"POST", "/v1/bandits/*/events/*/activate", otter__h_bandit_activate, W, 0, "activate"},
+    {"POST", "/v1/snapshots", otter__h_snapshot_take, A, 2, "snapshot_take"},
+    {"GET", "/v1/snapshots", otter__h_snapshot_list, A, 0, "snapshot_list"},
+    {"POST", "/v1/snapshots/*/restore", otter__h_snapshot_restore, A, 0, "snapshot_restore"},
+};
+const size_t otter__n_routes = sizeof otter__routes / sizeof otter__routes[0];
