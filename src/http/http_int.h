@@ -87,17 +87,16 @@ struct otter__server {
     /* auth */
     pthread_mutex_t tokens_mu;
     otter__tokens *tokens; /* NULL: no auth (loopback only) */
-    /* instances reused across requests */
-    pthread_mutex_t pool_mu;
-    otter_instance **pool;
-    size_t n_pool, cap_pool;
+    /* each worker thread reuses one instance builder (no lock on the hot path) */
+    pthread_key_t inst_key;
     /* metrics */
     otter__route_stats *route_stats; /* one per route, + 1 for unmatched */
     atomic_uint_fast64_t predictions, learns, feedbacks, ranks, rewards;
     atomic_int_fast64_t last_snapshot_ms;
     atomic_uint_fast64_t last_snapshot_us;
-    pthread_mutex_t metrics_mu;
-    otter__model_metrics *model_metrics;
+    /* per-model metrics in striped buckets (a lock per stripe, not per server) */
+    pthread_mutex_t metrics_mu[64];
+    otter__model_metrics *model_metrics[64];
     const char *openapi; /* document text (borrowed) */
     size_t openapi_len;
 };

@@ -26,13 +26,12 @@ uint16_t otter__kg(const char *entity)
 
 otter_instance *otter__instance_get(otter__server *srv)
 {
-    otter_instance *inst = NULL;
-    pthread_mutex_lock(&srv->pool_mu);
-    if (srv->n_pool)
-        inst = srv->pool[--srv->n_pool];
-    pthread_mutex_unlock(&srv->pool_mu);
-    if (!inst && otter_instance_create(&inst, NULL) != OTTER_OK)
-        return NULL;
+    otter_instance *inst = pthread_getspecific(srv->inst_key);
+    if (!inst) {
+        if (otter_instance_create(&inst, NULL) != OTTER_OK)
+            return NULL;
+        pthread_setspecific(srv->inst_key, inst); /* freed by the key's destructor */
+    }
     return inst;
 }
 
@@ -41,29 +40,27 @@ void otter__instance_put(otter__server *srv, otter_instance *inst)
     if (!inst)
         return;
     otter_instance_clear(inst);
-    pthread_mutex_lock(&srv->pool_mu);
-    /* a builder that interned many names is dropped rather than kept growing */
-    if (srv->n_pool < srv->cap_pool && otter_instance_key_count(inst) < 4096) {
-        srv->pool[srv->n_pool++] = inst;
-        inst = NULL;
+    /* a builder that interned very many names is dropped rather than kept growing */
+    if (otter_instance_key_count(inst) > 65536) {
+        otter_instance_destroy(inst);
+        pthread_setspecific(srv->inst_key, NULL);
     }
-    pthread_mutex_unlock(&srv->pool_mu);
-    otter_instance_destroy(inst);
 }
 
 static otter__model_metrics *metrics_for(otter__server *srv, const char *model, int create)
 {
-    pthread_mutex_lock(&srv->metrics_mu);
-    otter__model_metrics *m = srv->model_metrics;
+    size_t k = otter_murmur3_32(model, strlen(model), 0) % 64;
+    pthread_mutex_lock(&srv->metrics_mu[k]);
+    otter__model_metrics *m = srv->model_metrics[k];
     while (m && strcmp(m->name, model) != 0)
         m = m->next;
     if (!m && create && (m = calloc(1, sizeof *m))) {
         snprintf(m->name, sizeof m->name, "%s", model);
         pthread_mutex_init(&m->mu, NULL);
-        m->next = srv->model_metrics;
-        srv->model_metrics = m;
+        m->next = srv->model_metrics[k];
+        srv->model_metrics[k] = m;
     }
-    pthread_mutex_unlock(&srv->metrics_mu);
+    pthread_mutex_unlock(&srv->metrics_mu[k]);
     return m;
 }
 

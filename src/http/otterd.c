@@ -233,6 +233,11 @@ static void prune(otter__server *srv, unsigned retain)
         otter__log("error", "retain", "error=\"%s\"", err.message);
 }
 
+static void free_instance(void *p)
+{
+    otter_instance_destroy(p);
+}
+
 static void free_options(options *o)
 {
     free(o->data_dir);
@@ -264,8 +269,9 @@ int main(int argc, char **argv)
     otter__server srv;
     memset(&srv, 0, sizeof srv);
     pthread_mutex_init(&srv.tokens_mu, NULL);
-    pthread_mutex_init(&srv.pool_mu, NULL);
-    pthread_mutex_init(&srv.metrics_mu, NULL);
+    pthread_key_create(&srv.inst_key, free_instance);
+    for (size_t i = 0; i < 64; i++)
+        pthread_mutex_init(&srv.metrics_mu[i], NULL);
     int rc = 1;
     otter_error err = {0};
     if (o.tokens) {
@@ -315,8 +321,6 @@ int main(int argc, char **argv)
         ss.replayed, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     size_t n_routes = otter__n_routes + 1;
     srv.route_stats = calloc(n_routes, sizeof *srv.route_stats);
-    srv.cap_pool = 4 * (size_t)o.threads + 4;
-    srv.pool = calloc(srv.cap_pool, sizeof *srv.pool);
     const char *oa = o.openapi ? o.openapi : OTTER_OPENAPI_PATH;
     srv.openapi = load_openapi(oa, &srv.openapi_len);
     if (!srv.openapi)
@@ -324,7 +328,7 @@ int main(int argc, char **argv)
                    oa);
     struct MHD_Daemon *d = NULL;
     otter__server_config cfg = {host, port, o.threads, o.max_body, o.tls_cert, o.tls_key};
-    if (!srv.route_stats || !srv.pool || otter__server_start(&srv, &cfg, &d, &err) != OTTER_OK) {
+    if (!srv.route_stats || otter__server_start(&srv, &cfg, &d, &err) != OTTER_OK) {
         otter__log("error", "listen", "address=%s:%u error=\"%s\"", host, (unsigned)port,
                    err.message[0] ? err.message : "out of memory");
         goto close;
@@ -395,17 +399,16 @@ int main(int argc, char **argv)
 close:
     otter_store_close(srv.store);
     otter_context_destroy(ctx);
-    for (size_t i = 0; i < srv.n_pool; i++)
-        otter_instance_destroy(srv.pool[i]);
-    free(srv.pool);
     free(srv.route_stats);
     free((char *)srv.openapi);
-    for (otter__model_metrics *m = srv.model_metrics, *next_m; m; m = next_m) {
-        next_m = m->next;
-        otter_metrics_destroy(m->m);
-        pthread_mutex_destroy(&m->mu);
-        free(m);
-    }
+    for (size_t i = 0; i < 64; i++)
+        for (otter__model_metrics *m = srv.model_metrics[i], *next_m; m; m = next_m) {
+            next_m = m->next;
+            otter_metrics_destroy(m->m);
+            pthread_mutex_destroy(&m->mu);
+            free(m);
+        }
+    free_instance(pthread_getspecific(srv.inst_key));
     if (rc == 0)
         otter__log("info", "exit", "status=0");
 out:
