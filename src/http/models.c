@@ -322,8 +322,8 @@ static int64_t deadline_of(const json_t *obj, otter__http_resp *r)
     double secs = 86400;
     if (ttl) {
         if (!json_is_number(ttl) || !(json_number_value(ttl) > 0) ||
-            json_number_value(ttl) > 365.0 * 86400) {
-            otter__resp_error(r, 400, "INVALID", "ttl must be seconds in (0, 31536000]");
+            json_number_value(ttl) > 30.0 * 86400) {
+            otter__resp_error(r, 400, "INVALID", "ttl must be seconds in (0, 2592000]");
             return -1;
         }
         secs = json_number_value(ttl);
