@@ -73,6 +73,8 @@ void otter__record_metrics(otter__server *srv, const char *model, const otter_pr
     otter__model_metrics *m = metrics_for(srv, model, 1);
     if (!m)
         return;
+    if (p->task == OTTER_TASK_BINARY && label == -1.0)
+        label = 0.0; /* learners take -1 for 0; the metrics want 0 or 1 */
     pthread_mutex_lock(&m->mu);
     if (!m->m) {
         otter_metrics_options o = {p->task, p->n_classes >= 2 ? p->n_classes : 2, 10000, 0.5};
