@@ -70,6 +70,8 @@ void otter__record_metrics(otter__server *srv, const char *model, const otter_pr
     otter__model_metrics *m = metrics_for(srv, model, 1);
     if (!m)
         return;
+    if (p->task == OTTER_TASK_BINARY && label == -1.0)
+        label = 0.0; /* learners take -1 for 0; the metrics want 0 or 1 */
     pthread_mutex_lock(&m->mu);
     if (!m->m) {
         otter_metrics_options o = {p->task, p->n_classes >= 2 ? p->n_classes : 2, 10000, 0.5};
@@ -433,6 +435,42 @@ static int label_of(const json_t *o, const char *where, double *label, double *w
     return 1;
 }
 
+/* The model's task, read before a batch so every label is checked up front. */
+typedef struct task_view {
+    otter_task task;
+    size_t n_classes;
+} task_view;
+
+static otter_status read_task(void *ud, const otter_learner *l, const otter_bandit *b,
+                              otter_error *err)
+{
+    (void)b;
+    if (!l)
+        return otter_error_set(err, OTTER_NOT_FOUND, "not a model");
+    task_view *v = ud;
+    v->task = otter_learner_task(l);
+    v->n_classes = otter_learner_n_classes(l);
+    return OTTER_OK;
+}
+
+/* The learners' own label rule (src/learners/learner.c), applied before anything is
+ * learned; the learner checks again. */
+static int label_fits(const task_view *v, double y, const char *where, otter__http_resp *r)
+{
+    if (v->task == OTTER_TASK_BINARY && y != 0.0 && y != 1.0 && y != -1.0) {
+        otter__resp_error(r, 400, "INVALID", "%s: binary label must be 0, 1 or -1, got %.17g",
+                          where, y);
+        return 0;
+    }
+    if (v->task == OTTER_TASK_MULTICLASS && (y < 0 || y != floor(y) || y >= (double)v->n_classes)) {
+        otter__resp_error(r, 400, "INVALID",
+                          "%s: class label must be an integer in [0, %zu), got %.17g", where,
+                          v->n_classes, y);
+        return 0;
+    }
+    return 1;
+}
+
 static void model_learn(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     const char *name = req->args[0];
@@ -453,19 +491,35 @@ static void model_learn(otter__server *srv, const otter__http_req *req, otter__h
     otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
     uint16_t kg = otter__kg(ent);
     size_t n = ex ? json_array_size(ex) : 1;
-    /* every example is checked before the first is learned: all or nothing */
-    for (size_t i = 0; ex && i < n; i++) {
-        char where[32];
-        snprintf(where, sizeof where, "examples[%zu]", i);
-        double y, w;
-        if (!otter__json_only(json_array_get(ex, i), one, where, r) ||
-            !label_of(json_array_get(ex, i), where, &y, &w, r))
-            return;
-    }
     otter_instance *inst = otter__instance_get(srv);
     if (!inst) {
         otter__resp_error(r, 503, "NOMEM", "out of memory");
         return;
+    }
+    /* every example (members, label, features) is checked before the first is
+     * learned: all or nothing */
+    if (ex) {
+        task_view tv = {OTTER_TASK_REGRESSION, 0};
+        otter_error err = {0};
+        otter_status st = otter_store_read(srv->store, kg, ent, read_task, &tv, &err);
+        if (st == OTTER_NOT_FOUND)
+            otter__resp_error(r, 404, "NOT_FOUND", "no model '%s'", name);
+        else if (st != OTTER_OK)
+            otter__resp_status(r, st, &err);
+        for (size_t i = 0; !r->status && i < n; i++) {
+            const json_t *o = json_array_get(ex, i);
+            char where[32];
+            snprintf(where, sizeof where, "examples[%zu]", i);
+            double y, w;
+            if (otter__json_only(o, one, where, r) && label_of(o, where, &y, &w, r) &&
+                label_fits(&tv, y, where, r))
+                otter__json_instance(json_object_get(o, "features"), json_object_get(o, "dense"),
+                                     inst, where, r);
+        }
+        if (r->status) {
+            otter__instance_put(srv, inst);
+            return;
+        }
     }
     size_t done = 0;
     for (size_t i = 0; i < n; i++) {

@@ -497,9 +497,13 @@ otter_status otter__server_start(otter__server *srv, const otter__server_config 
         }
         flags |= MHD_USE_TLS;
     }
-    /* the logger first, so that MHD's own messages about later options go through it */
+    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT, which lets a second
+     * otterd bind a port in use and take half its connections. MHD's default,
+     * SO_REUSEADDR, still allows a restart while old connections linger in TIME_WAIT.
+     * The logger goes first, or MHD prints its messages about the options elsewhere; the
+     * port is passed too (SOCK_ADDR binds), so MHD's bind errors name it. */
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        flags, cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_done, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
