@@ -15,6 +15,12 @@
 #       commit against plain RocksDB sync writes. --full adds 1M small models (lean
 #       parameters: about 10 GB of RAM and 10 minutes; see docs/benchmarks.md).
 #       Writes bench/out/store.jsonl.
+#   bash bench/run.sh http [--otterd PATH] [--duration S] [--connections C] [--threads N] ...
+#       otterd over HTTP with wrk (bench/http.sh, no Python): predict (one instance and
+#       batches of 100), learn (durability none and sync), rank (thompson, linucb), each
+#       against a floor measured in the same run (bench/http_floor.c, a bare
+#       libmicrohttpd server). Needs the Debian package wrk. Without an otterd only the
+#       floor is measured. Writes bench/out/http.jsonl.
 # Sets up bench/.venv (pinned peers; for trees also bench/.venv-moa with
 # capymoa), builds otter if needed, then runs the script with the venv's
 # python, passing the remaining arguments through.
@@ -26,6 +32,10 @@ root="$(dirname "$here")"
 if [[ "${1:-}" == "store" ]]; then
     shift
     exec bash "$here/store.sh" "$@"
+fi
+if [[ "${1:-}" == "http" ]]; then
+    shift
+    exec bash "$here/http.sh" "$@"
 fi
 
 script=linear.py
