@@ -783,7 +783,7 @@ grep -q -- "--auth-tokens" "$T/open.out" && grep -q "loopback" "$T/open.out" ||
     fail "auth: no clear message for 0.0.0.0 without tokens: $(cat "$T/open.out")"
 
 # ================================================================ crash
-section "crash: --durability sync, kill -9 in the middle of a stream of learns; acknowledged ones survive"
+section "crash: --durability sync, kill -9 during a feedback load (score with an event id, then label it); acknowledged labels survive"
 DC="$T/c"
 start_server C "$DC" --durability sync || exit 1
 jreq c_put PUT /v1/models/c '{"type":"logreg","params":{"bits":10}}'
@@ -794,15 +794,19 @@ CB=$B
     i=0
     while [ "$i" -lt 300 ]; do
         c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
-            --data-binary "{\"features\":{\"x\":$((i % 17)),\"k\":\"v$((i % 5))\"},\"label\":$((i % 2))}" \
-            "$CB/v1/models/c/learn")
+            --data-binary "{\"features\":{\"x\":$((i % 17)),\"k\":\"v$((i % 5))\"},\"event_id\":\"e$i\"}" \
+            "$CB/v1/models/c/predict")
+        [ "$c" = 200 ] || break
+        c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
+            --data-binary "{\"event_id\":\"e$i\",\"label\":$((i % 2))}" \
+            "$CB/v1/models/c/feedback")
         [ "$c" = 200 ] && echo "$i" >>"$T/acks"
         i=$((i + 1))
     done
 ) &
 LOOP_PID=$!
 kill_at=${CRASH_AT:-$(awk 'BEGIN { srand(); print 20 + int(rand() * 180) }')}
-echo "   (killing after $kill_at acknowledged learns; CRASH_AT=$kill_at repeats it)"
+echo "   (killing after $kill_at acknowledged labels; CRASH_AT=$kill_at repeats it)"
 i=0
 while [ "$(wc -l <"$T/acks")" -lt "$kill_at" ] && [ "$i" -lt 3000 ]; do
     kill -0 "$LOOP_PID" 2>/dev/null || break
@@ -814,12 +818,15 @@ wait "$LOOP_PID"
 LOOP_PID=""
 acks=$(wc -l <"$T/acks")
 [ "$rc" -eq 137 ] || fail "crash: otterd exited with $rc before the kill"
-[ "$acks" -lt 300 ] || fail "crash: the kill came after the whole loop (all $acks learns acknowledged)"
-[ "$acks" -ge "$kill_at" ] || fail "crash: only $acks learns acknowledged before the kill"
+[ "$acks" -lt 300 ] || fail "crash: the kill came after the whole loop (all $acks labels acknowledged)"
+[ "$acks" -ge "$kill_at" ] || fail "crash: only $acks labels acknowledged before the kill"
 start_server C "$DC" --durability sync || exit 1
 req c_get GET /v1/models/c
 expect c_get 200 && jcheck c_get "$acks <= j['version'] <= $acks + 1"
 echo "   ($acks acknowledged, version after the restart $(jget c_get "j['version']"))"
+# a label acknowledged before the crash was consumed exactly once: sending it again is 404
+jreq c_again POST /v1/models/c/feedback '{"event_id":"e0","label":1}'
+expect c_again 404
 jreq c_learn POST /v1/models/c/learn '{"features":{"x":1},"label":1}'
 expect c_learn 200
 stop_server C TERM
