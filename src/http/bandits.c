@@ -118,7 +118,7 @@ void otter__h_bandit_put(otter__server *srv, const otter__http_req *req, otter__
 {
     const char *name = req->args[0];
     static const char *const allowed[] = {"policy", "arms", "params", NULL};
-    if (!otter__check_name(name, "bandit name", r) ||
+    if (!otter__http_check_name(name, "bandit name", r) ||
         !otter__json_only(req->json, allowed, "body", r))
         return;
     json_t *policy = json_object_get(req->json, "policy");
@@ -158,7 +158,7 @@ void otter__h_bandit_put(otter__server *srv, const otter__http_req *req, otter__
 
 void otter__h_bandit_get(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
-    if (!otter__check_name(req->args[0], "bandit name", r))
+    if (!otter__http_check_name(req->args[0], "bandit name", r))
         return;
     json_t *b = bandit_json(srv, req->args[0], r);
     if (b)
@@ -168,7 +168,7 @@ void otter__h_bandit_get(otter__server *srv, const otter__http_req *req, otter__
 void otter__h_bandit_delete(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     const char *name = req->args[0];
-    if (!otter__check_name(name, "bandit name", r))
+    if (!otter__http_check_name(name, "bandit name", r))
         return;
     char ent[OTTER__NAME_MAX + 4];
     ent_of(name, ent, sizeof ent);
@@ -212,7 +212,7 @@ static void arm_change(otter__server *srv, const char *name, const char *arm, in
 void otter__h_bandit_arm_add(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     static const char *const allowed[] = {"arm", NULL};
-    if (!otter__check_name(req->args[0], "bandit name", r) ||
+    if (!otter__http_check_name(req->args[0], "bandit name", r) ||
         !otter__json_only(req->json, allowed, "body", r))
         return;
     const char *arm = json_string_value(json_object_get(req->json, "arm"));
@@ -225,7 +225,7 @@ void otter__h_bandit_arm_add(otter__server *srv, const otter__http_req *req, ott
 
 void otter__h_bandit_arm_remove(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
-    if (otter__check_name(req->args[0], "bandit name", r))
+    if (otter__http_check_name(req->args[0], "bandit name", r))
         arm_change(srv, req->args[0], req->args[1], 0, r);
 }
 
@@ -234,7 +234,7 @@ void otter__h_bandit_rank(otter__server *srv, const otter__http_req *req, otter_
     const char *name = req->args[0];
     static const char *const allowed[] = {"context", "dense",    "arms",  "exclude",
                                           "unit",    "event_id", "defer", NULL};
-    if (!otter__check_name(name, "bandit name", r) ||
+    if (!otter__http_check_name(name, "bandit name", r) ||
         !otter__json_only(req->json, allowed, "body", r))
         return;
     otter_rank_request rq = {0};
@@ -311,7 +311,7 @@ void otter__h_bandit_reward(otter__server *srv, const otter__http_req *req, otte
 {
     const char *name = req->args[0];
     static const char *const allowed[] = {"event_id", "reward", NULL};
-    if (!otter__check_name(name, "bandit name", r) ||
+    if (!otter__http_check_name(name, "bandit name", r) ||
         !otter__json_only(req->json, allowed, "body", r))
         return;
     const char *id = json_string_value(json_object_get(req->json, "event_id"));
@@ -338,7 +338,7 @@ void otter__h_bandit_reward(otter__server *srv, const otter__http_req *req, otte
 void otter__h_bandit_activate(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     const char *name = req->args[0];
-    if (!otter__check_name(name, "bandit name", r))
+    if (!otter__http_check_name(name, "bandit name", r))
         return;
     char ent[OTTER__NAME_MAX + 4];
     ent_of(name, ent, sizeof ent);

@@ -116,7 +116,7 @@ int otter__json_params(const json_t *params, otter_params **out, otter__http_res
 /* Rejects members of obj not in the NULL-terminated list. */
 int otter__json_only(const json_t *obj, const char *const *allowed, const char *where,
                      otter__http_resp *r);
-int otter__check_name(const char *name, const char *what, otter__http_resp *r);
+int otter__http_check_name(const char *name, const char *what, otter__http_resp *r);
 json_t *otter__json_prediction(const otter_prediction *p);
 json_t *otter__json_params_out(const char *canonical);
 

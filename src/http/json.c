@@ -33,7 +33,7 @@ void otter__resp_status(otter__http_resp *r, otter_status st, const otter_error 
                       err && err->message[0] ? err->message : otter_status_message(st));
 }
 
-int otter__check_name(const char *name, const char *what, otter__http_resp *r)
+int otter__http_check_name(const char *name, const char *what, otter__http_resp *r)
 {
     size_t n = strlen(name);
     int ok = n >= 1 && n <= OTTER__NAME_MAX;

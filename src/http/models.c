@@ -181,7 +181,7 @@ static void model_put(otter__server *srv, const otter__http_req *req, otter__htt
 {
     const char *name = req->args[0];
     static const char *const allowed[] = {"type", "params", NULL};
-    if (!otter__check_name(name, "model name", r) ||
+    if (!otter__http_check_name(name, "model name", r) ||
         !otter__json_only(req->json, allowed, "body", r))
         return;
     json_t *type = json_object_get(req->json, "type");
@@ -218,7 +218,7 @@ static void model_put(otter__server *srv, const otter__http_req *req, otter__htt
 
 static void model_get(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
-    if (!otter__check_name(req->args[0], "model name", r))
+    if (!otter__http_check_name(req->args[0], "model name", r))
         return;
     json_t *m = model_json(srv, req->args[0], r);
     if (m)
@@ -228,7 +228,7 @@ static void model_get(otter__server *srv, const otter__http_req *req, otter__htt
 static void model_delete(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     const char *name = req->args[0];
-    if (!otter__check_name(name, "model name", r))
+    if (!otter__http_check_name(name, "model name", r))
         return;
     char ent[OTTER__NAME_MAX + 4];
     otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
@@ -341,7 +341,7 @@ static void model_predict(otter__server *srv, const otter__http_req *req, otter_
     static const char *const one[] = {"features", "dense", "event", "event_id", "ttl", NULL};
     static const char *const many[] = {"instances", "event", "ttl", NULL};
     static const char *const item[] = {"features", "dense", NULL};
-    if (!otter__check_name(name, "model name", r))
+    if (!otter__http_check_name(name, "model name", r))
         return;
     json_t *insts = json_object_get(req->json, "instances");
     if (!otter__json_only(req->json, insts ? many : one, "body", r))
@@ -476,7 +476,7 @@ static void model_learn(otter__server *srv, const otter__http_req *req, otter__h
     const char *name = req->args[0];
     static const char *const one[] = {"features", "dense", "label", "weight", NULL};
     static const char *const many[] = {"examples", NULL};
-    if (!otter__check_name(name, "model name", r))
+    if (!otter__http_check_name(name, "model name", r))
         return;
     json_t *ex = json_object_get(req->json, "examples");
     if (!otter__json_only(req->json, ex ? many : one, "body", r))
@@ -564,7 +564,7 @@ static void model_feedback(otter__server *srv, const otter__http_req *req, otter
 {
     const char *name = req->args[0];
     static const char *const allowed[] = {"event_id", "label", "weight", NULL};
-    if (!otter__check_name(name, "model name", r) ||
+    if (!otter__http_check_name(name, "model name", r) ||
         !otter__json_only(req->json, allowed, "body", r))
         return;
     double y, w;
@@ -604,7 +604,7 @@ static void model_feedback(otter__server *srv, const otter__http_req *req, otter
 static void model_state_get(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     const char *name = req->args[0];
-    if (!otter__check_name(name, "model name", r))
+    if (!otter__http_check_name(name, "model name", r))
         return;
     char ent[OTTER__NAME_MAX + 4];
     otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
@@ -623,7 +623,7 @@ static void model_state_get(otter__server *srv, const otter__http_req *req, otte
 static void model_state_put(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     const char *name = req->args[0];
-    if (!otter__check_name(name, "model name", r))
+    if (!otter__http_check_name(name, "model name", r))
         return;
     char ent[OTTER__NAME_MAX + 4];
     otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
