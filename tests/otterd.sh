@@ -782,6 +782,24 @@ must_exit open --data-dir "$T/open" --listen "0.0.0.0:$(free_port)" --threads 2
 grep -q -- "--auth-tokens" "$T/open.out" && grep -q "loopback" "$T/open.out" ||
     fail "auth: no clear message for 0.0.0.0 without tokens: $(cat "$T/open.out")"
 
+# ================================================================ config
+section "config: options from --config FILE (name = value lines), bad lines refused"
+cat >"$T/k.conf" <<'CONF'
+# otterd options, as the long option names
+durability = none
+max-body   = 2048
+CONF
+start_server K "$T/k" --config "$T/k.conf" || exit 1
+big=$(python3 -c 'import json; print(json.dumps({"features": {"f%d" % i: i for i in range(300)}}))')
+jreq k_big POST /v1/models/none/predict "$big"
+expect k_big 413
+grep -q "durability=none" "$T/K.log" || fail "config: durability from the file not used: $(head -c 400 "$T/K.log")"
+stop_server K TERM
+printf 'durability = sometimes\n' >"$T/bad.conf"
+must_exit badconf --data-dir "$T/bad" --config "$T/bad.conf"
+[ "$rc" -eq 2 ] || fail "config: a bad value exited $rc, not 2"
+grep -q "bad.conf:1" "$T/badconf.out" || fail "config: the message does not name the line: $(cat "$T/badconf.out")"
+
 # ================================================================ crash
 section "crash: --durability sync, kill -9 during a feedback load (score with an event id, then label it); acknowledged labels survive"
 DC="$T/c"

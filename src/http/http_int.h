@@ -131,6 +131,7 @@ void otter__record_metrics(otter__server *srv, const char *model, const otter_pr
                            double label, double weight);
 json_t *otter__model_metrics_json(otter__server *srv, const char *model);
 void otter__forget_metrics(otter__server *srv, const char *model);
+void otter__forget_all_metrics(otter__server *srv);
 
 /* ---- the server ---- */
 typedef struct otter__server_config {

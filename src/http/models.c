@@ -117,6 +117,20 @@ void otter__forget_metrics(otter__server *srv, const char *model)
     pthread_mutex_unlock(&m->mu);
 }
 
+void otter__forget_all_metrics(otter__server *srv)
+{
+    for (size_t k = 0; k < 64; k++) {
+        pthread_mutex_lock(&srv->metrics_mu[k]);
+        for (otter__model_metrics *m = srv->model_metrics[k]; m; m = m->next) {
+            pthread_mutex_lock(&m->mu);
+            otter_metrics_destroy(m->m);
+            m->m = NULL;
+            pthread_mutex_unlock(&m->mu);
+        }
+        pthread_mutex_unlock(&srv->metrics_mu[k]);
+    }
+}
+
 /* ---- describe ---- */
 
 static void kv_num(void *ud, const char *key, double v)

@@ -236,5 +236,6 @@ void otter__h_snapshot_restore(otter__server *srv, const otter__http_req *req, o
         return;
     }
     otter__log("info", "restore", "id=%llu", id);
+    otter__forget_all_metrics(srv); /* they described the abandoned state */
     otter__resp_json(r, 200, json_pack("{s:I}", "restored", (json_int_t)id));
 }
