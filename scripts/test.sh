@@ -23,6 +23,9 @@ fi
 if [ $status -eq 0 ]; then
     make check-asan || status=1
 fi
+if [ $status -eq 0 ]; then
+    make check-tsan || status=1  # otterd with many clients under ThreadSanitizer
+fi
 # One summary over both runs, from the automake .trs files and Check's own counts.
 passed=0; failed=0
 for trs in tests/*.trs asan-build/build/tests/*.trs; do

@@ -1354,7 +1354,7 @@ void otter__meta_put(otter_store *s, otter__rocks_batch *b, int clean)
     otter__wr_u8(&w, OTTER__REC_VERSION);
     otter__wr_u8(&w, (uint8_t)clean);
     otter__wr_u64(&w, atomic_load(&s->next_seq) - 1);
-    otter__wr_u64(&w, s->last_snapshot);
+    otter__wr_u64(&w, atomic_load(&s->last_snapshot));
     otter__wr_u64(&w, atomic_load(&s->n_entities));
     otter__wr_u64(&w, atomic_load(&s->n_events));
     uint32_t crc = otter_crc32c(0, v, buf.len);
@@ -1664,7 +1664,7 @@ otter_status otter__open_live(otter_store *s, otter_error *err)
     st = read_meta(s, &m, &found, err);
     if (st != OTTER_OK)
         return st;
-    s->last_snapshot = found ? m.snapshot : 0;
+    atomic_store(&s->last_snapshot, found ? m.snapshot : 0);
     s->was_clean = !found || m.clean;
     s->synced_upto = otter__rocks_sequence(s->db);
     atomic_store(&s->failed, 0);
@@ -1902,7 +1902,7 @@ void otter_store_stats_get(const otter_store *cs, otter_store_stats *out)
     out->log_records = atomic_load(&s->log_records);
     out->syncs = atomic_load(&s->syncs);
     out->replayed = atomic_load(&s->replayed);
-    out->last_snapshot = s->last_snapshot;
+    out->last_snapshot = atomic_load(&s->last_snapshot);
     out->durability = s->opt.durability;
 }
 

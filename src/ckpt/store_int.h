@@ -80,9 +80,9 @@ struct otter_store {
     atomic_uint_fast64_t next_seq;           /* next log sequence */
     atomic_uint_fast64_t n_entities, n_events, n_loaded, n_dirty;
     atomic_uint_fast64_t log_records, syncs, replayed;
-    atomic_int failed; /* a log write failed: updates are refused */
-    uint64_t last_snapshot;
-    int was_clean; /* the live database was closed cleanly last time */
+    atomic_int failed;                  /* a log write failed: updates are refused */
+    atomic_uint_fast64_t last_snapshot; /* read by stats without the gate */
+    int was_clean;                      /* the live database was closed cleanly last time */
     /* group commit */
     pthread_mutex_t sync_mu;
     pthread_cond_t sync_cv;

@@ -653,12 +653,11 @@ static otter_status take_snapshot(otter_store *s, uint64_t id, otter_snapshot_in
         return st;
     manifest parent = {0};
     int have_parent = 0;
-    if (s->last_snapshot &&
-        otter__snap_path(s, s->last_snapshot, parent_dir, sizeof parent_dir, NULL) == OTTER_OK &&
+    uint64_t prev = atomic_load(&s->last_snapshot);
+    if (prev && otter__snap_path(s, prev, parent_dir, sizeof parent_dir, NULL) == OTTER_OK &&
         manifest_read(parent_dir, &parent, NULL) == OTTER_OK)
         have_parent = 1;
-    uint64_t prev = s->last_snapshot;
-    s->last_snapshot = id; /* recorded in the snapshot's own state */
+    atomic_store(&s->last_snapshot, id); /* recorded in the snapshot's own state */
     manifest m = {0};
     m.info.id = id;
     m.info.parent = prev;
@@ -693,7 +692,7 @@ static otter_status take_snapshot(otter_store *s, uint64_t id, otter_snapshot_in
     if (st == OTTER_OK)
         st = otter__fsync_dir(s->snap_dir, err);
     if (st != OTTER_OK) {
-        s->last_snapshot = prev;
+        atomic_store(&s->last_snapshot, prev);
         otter_error ignored = {0};
         otter__rmtree(tmp, &ignored);
     } else if (info) {
@@ -713,11 +712,12 @@ otter_status otter_store_snapshot(otter_store *s, uint64_t id, otter_snapshot_in
     if (st != OTTER_OK)
         return st;
     pthread_rwlock_wrlock(&s->gate);
-    if (id == 0 || id <= s->last_snapshot)
+    uint64_t last = atomic_load(&s->last_snapshot);
+    if (id == 0 || id <= last)
         st = otter_error_set(err, OTTER_INVALID,
                              "snapshot id %" PRIu64 " must be greater than %" PRIu64
                              ", the snapshot the live state descends from",
-                             id, s->last_snapshot);
+                             id, last);
     else
         st = take_snapshot(s, id, info, err);
     pthread_rwlock_unlock(&s->gate);
