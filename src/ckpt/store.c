@@ -832,23 +832,19 @@ otter_status otter__learn_with_batch(otter_store *s, otter__entity *e, const ott
 
 /* ---- reads ---- */
 
-otter_status otter_store_predict(otter_store *s, uint16_t kg, const char *name,
-                                 const otter_instance *inst, otter_prediction *out,
-                                 otter_error *err)
+/* The one read path: gate, lookup, the entity's read lock, then fn on a live entity. */
+static otter_status read_entity(otter_store *s, uint16_t kg, const char *name,
+                                otter_status (*fn)(const otter__entity *e, void *ud,
+                                                   otter_error *err),
+                                void *ud, otter_error *err)
 {
-    if (!s || !inst || !out)
-        return otter_error_set(err, OTTER_INVALID, "store, instance and output are required");
     pthread_rwlock_rdlock(&s->gate);
     otter__entity *e = NULL;
     otter_status st = otter__entity_get(s, kg, name, &e, err);
     if (st == OTTER_OK) {
         pthread_rwlock_rdlock(&e->lock);
-        if (e->deleted)
-            st = otter_error_set(err, OTTER_NOT_FOUND, "entity '%s' was deleted", name);
-        else if (e->kind != OTTER_ENTITY_LEARNER)
-            st = otter_error_set(err, OTTER_STATE, "'%s' is a bandit, not a learner", name);
-        else
-            st = otter_learner_predict(e->learner, inst, out, err);
+        st = e->deleted ? otter_error_set(err, OTTER_NOT_FOUND, "entity '%s' was deleted", name)
+                        : fn(e, ud, err);
         pthread_rwlock_unlock(&e->lock);
     }
     otter__entity_release(e);
@@ -856,8 +852,33 @@ otter_status otter_store_predict(otter_store *s, uint16_t kg, const char *name,
     return st;
 }
 
-static void fill_info(const otter__entity *e, otter_entity_info *out)
+typedef struct predict_args {
+    const otter_instance *inst;
+    otter_prediction *out;
+} predict_args;
+
+static otter_status do_predict(const otter__entity *e, void *ud, otter_error *err)
 {
+    predict_args *a = ud;
+    if (e->kind != OTTER_ENTITY_LEARNER)
+        return otter_error_set(err, OTTER_STATE, "'%s' is a bandit, not a learner", e->name);
+    return otter_learner_predict(e->learner, a->inst, a->out, err);
+}
+
+otter_status otter_store_predict(otter_store *s, uint16_t kg, const char *name,
+                                 const otter_instance *inst, otter_prediction *out,
+                                 otter_error *err)
+{
+    if (!s || !inst || !out)
+        return otter_error_set(err, OTTER_INVALID, "store, instance and output are required");
+    predict_args a = {inst, out};
+    return read_entity(s, kg, name, do_predict, &a, err);
+}
+
+static otter_status do_info(const otter__entity *e, void *ud, otter_error *err)
+{
+    (void)err;
+    otter_entity_info *out = ud;
     memset(out, 0, sizeof *out);
     out->kind = e->kind;
     out->key_group = e->kg;
@@ -869,6 +890,19 @@ static void fill_info(const otter__entity *e, otter_entity_info *out)
     out->bytes = e->kind == OTTER_ENTITY_LEARNER ? otter_learner_bytes(e->learner)
                                                  : otter_bandit_bytes(e->bandit);
     out->dirty = e->dirty;
+    return OTTER_OK;
+}
+
+typedef struct user_read {
+    otter_status (*fn)(void *ud, const otter_learner *learner, const otter_bandit *bandit,
+                       otter_error *err);
+    void *ud;
+} user_read;
+
+static otter_status do_user_read(const otter__entity *e, void *ud, otter_error *err)
+{
+    user_read *u = ud;
+    return u->fn(u->ud, e->learner, e->bandit, err);
 }
 
 otter_status otter_store_read(otter_store *s, uint16_t kg, const char *name,
@@ -878,18 +912,8 @@ otter_status otter_store_read(otter_store *s, uint16_t kg, const char *name,
 {
     if (!s || !fn)
         return otter_error_set(err, OTTER_INVALID, "store and callback are required");
-    pthread_rwlock_rdlock(&s->gate);
-    otter__entity *e = NULL;
-    otter_status st = otter__entity_get(s, kg, name, &e, err);
-    if (st == OTTER_OK) {
-        pthread_rwlock_rdlock(&e->lock);
-        st = e->deleted ? otter_error_set(err, OTTER_NOT_FOUND, "entity '%s' was deleted", name)
-                        : fn(ud, e->learner, e->bandit, err);
-        pthread_rwlock_unlock(&e->lock);
-    }
-    otter__entity_release(e);
-    pthread_rwlock_unlock(&s->gate);
-    return st;
+    user_read u = {fn, ud};
+    return read_entity(s, kg, name, do_user_read, &u, err);
 }
 
 otter_status otter_store_info(otter_store *s, uint16_t kg, const char *name, otter_entity_info *out,
@@ -897,20 +921,13 @@ otter_status otter_store_info(otter_store *s, uint16_t kg, const char *name, ott
 {
     if (!s || !out)
         return otter_error_set(err, OTTER_INVALID, "store and output are required");
-    pthread_rwlock_rdlock(&s->gate);
-    otter__entity *e = NULL;
-    otter_status st = otter__entity_get(s, kg, name, &e, err);
-    if (st == OTTER_OK) {
-        pthread_rwlock_rdlock(&e->lock);
-        if (e->deleted)
-            st = otter_error_set(err, OTTER_NOT_FOUND, "entity '%s' was deleted", name);
-        else
-            fill_info(e, out);
-        pthread_rwlock_unlock(&e->lock);
-    }
-    otter__entity_release(e);
-    pthread_rwlock_unlock(&s->gate);
-    return st;
+    return read_entity(s, kg, name, do_info, out, err);
+}
+
+static otter_status do_encode(const otter__entity *e, void *ud, otter_error *err)
+{
+    return e->kind == OTTER_ENTITY_LEARNER ? otter_learner_encode(e->learner, ud, err)
+                                           : otter_bandit_encode(e->bandit, ud, err);
 }
 
 otter_status otter_store_get_state(otter_store *s, uint16_t kg, const char *name, otter_buf *out,
@@ -918,29 +935,8 @@ otter_status otter_store_get_state(otter_store *s, uint16_t kg, const char *name
 {
     if (!s || !out)
         return otter_error_set(err, OTTER_INVALID, "store and buffer are required");
-    pthread_rwlock_rdlock(&s->gate);
-    otter__entity *e = NULL;
-    otter_status st = otter__entity_get(s, kg, name, &e, err);
-    if (st == OTTER_OK) {
-        pthread_rwlock_rdlock(&e->lock);
-        if (e->deleted)
-            st = otter_error_set(err, OTTER_NOT_FOUND, "entity '%s' was deleted", name);
-        else if (e->kind == OTTER_ENTITY_LEARNER)
-            st = otter_learner_encode(e->learner, out, err);
-        else
-            st = otter_bandit_encode(e->bandit, out, err);
-        pthread_rwlock_unlock(&e->lock);
-    }
-    otter__entity_release(e);
-    pthread_rwlock_unlock(&s->gate);
-    return st;
+    return read_entity(s, kg, name, do_encode, out, err);
 }
-
-typedef struct list_ctx {
-    otter_store *s;
-    otter_status (*fn)(void *ud, const otter_entity_info *info);
-    void *ud;
-} list_ctx;
 
 otter_status otter_store_list(otter_store *s, uint16_t kg_lo, uint16_t kg_hi,
                               otter_status (*fn)(void *ud, const otter_entity_info *info), void *ud,
@@ -989,7 +985,7 @@ otter_status otter_store_list(otter_store *s, uint16_t kg_lo, uint16_t kg_hi,
         if (e) {
             pthread_rwlock_rdlock(&e->lock);
             if (!e->deleted)
-                fill_info(e, &info);
+                do_info(e, &info, NULL);
             pthread_rwlock_unlock(&e->lock);
             otter__entity_release(e);
         }
