@@ -6,7 +6,7 @@
 
 #include "http_int.h"
 
-#define BANDIT_KIND 'b'
+#define BANDIT_KIND OTTER__BANDIT_KIND
 
 json_t *otter__list_entities(otter__server *srv, char kind, otter__http_resp *r);
 void otter__h_bandit_put(otter__server *, const otter__http_req *, otter__http_resp *);

@@ -55,6 +55,9 @@ typedef struct otter__route {
     int scope;      /* needed scope (OTTER__SCOPE_NONE: open) */
     int body;       /* 1: a JSON body is required; 2: optional JSON; 3: raw octet stream */
     const char *id; /* label for metrics */
+    /* optional: answers the commonest body shape without a JSON tree; returns 0 to hand
+     * the request to fn (see fast.c) */
+    int (*fast)(otter__server *srv, const otter__http_req *req, otter__http_resp *r);
 } otter__route;
 
 extern const otter__route otter__routes[];
@@ -117,10 +120,25 @@ int otter__json_params(const json_t *params, otter_params **out, otter__http_res
 int otter__json_only(const json_t *obj, const char *const *allowed, const char *where,
                      otter__http_resp *r);
 int otter__http_check_name(const char *name, const char *what, otter__http_resp *r);
+int otter__name_ok(const char *name); /* the same test, without the response */
 json_t *otter__json_prediction(const otter_prediction *p);
 json_t *otter__json_params_out(const char *canonical);
 
+/* ---- the fast path (fast.c) ---- */
+/* Fills inst from a body that is exactly {"features":{...}} in the plain form fast.c
+ * describes; 0 means "not sure", never "invalid". */
+int otter__fast_instance(const uint8_t *body, size_t len, otter_instance *inst);
+int otter__fast_predict(otter__server *srv, const otter__http_req *req, otter__http_resp *r);
+/* A double as jansson writes it (%.17g, ".0" added, exponent without '+' or zeros);
+ * returns the length, 0 if cap is too small (40 bytes always do). */
+size_t otter__dtostr(char *out, size_t cap, double x);
+/* Appends prefix, the prediction object as otter__json_prediction renders it, suffix. */
+otter_status otter__render_prediction(otter_buf *b, const otter_prediction *p, const char *prefix,
+                                      const char *suffix);
+
 /* ---- shared bits ---- */
+#define OTTER__MODEL_KIND 'm'
+#define OTTER__BANDIT_KIND 'b'
 otter_instance *otter__instance_get(otter__server *srv);
 void otter__instance_put(otter__server *srv, otter_instance *inst);
 /* Store names: models and bandits live in one store, so their names are prefixed with

@@ -33,7 +33,7 @@ void otter__resp_status(otter__http_resp *r, otter_status st, const otter_error 
                       err && err->message[0] ? err->message : otter_status_message(st));
 }
 
-int otter__http_check_name(const char *name, const char *what, otter__http_resp *r)
+int otter__name_ok(const char *name)
 {
     size_t n = strlen(name);
     int ok = n >= 1 && n <= OTTER__NAME_MAX;
@@ -42,6 +42,12 @@ int otter__http_check_name(const char *name, const char *what, otter__http_resp 
         ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
              c == '_' || c == '.' || c == '-';
     }
+    return ok;
+}
+
+int otter__http_check_name(const char *name, const char *what, otter__http_resp *r)
+{
+    int ok = otter__name_ok(name);
     if (!ok)
         otter__resp_error(r, 400, "INVALID", "%s '%.140s' must match [A-Za-z0-9_.-]{1,128}", what,
                           name);

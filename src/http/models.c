@@ -10,7 +10,7 @@
 
 #include "http_int.h"
 
-#define MODEL_KIND 'm'
+#define MODEL_KIND OTTER__MODEL_KIND
 
 /* ---- shared helpers ---- */
 
@@ -432,6 +432,32 @@ static void model_predict(otter__server *srv, const otter__http_req *req, otter_
     otter__resp_json(r, 200, out);
 }
 
+/* Single-instance predict without a JSON tree (fast.c); 0 hands the request to
+ * model_predict, which answers everything else and words every error. */
+int otter__fast_predict(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    const char *name = req->args[0];
+    if (!otter__name_ok(name))
+        return 0;
+    otter_instance *inst = otter__instance_get(srv);
+    if (!inst)
+        return 0;
+    otter_prediction p;
+    int ok = otter__fast_instance(req->body, req->body_len, inst);
+    if (ok) {
+        char ent[OTTER__NAME_MAX + 4];
+        otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+        ok = otter_store_predict(srv->store, otter__kg(ent), ent, inst, &p, NULL) == OTTER_OK;
+    }
+    otter__instance_put(srv, inst);
+    if (!ok || otter__render_prediction(&r->raw, &p, "{\"prediction\":", "}") != OTTER_OK)
+        return 0;
+    atomic_fetch_add(&srv->predictions, 1);
+    r->status = 200;
+    r->raw_type = "application/json";
+    return 1;
+}
+
 static int label_of(const json_t *o, const char *where, double *label, double *weight,
                     otter__http_resp *r)
 {
@@ -677,30 +703,30 @@ void otter__h_snapshot_restore(otter__server *, const otter__http_req *, otter__
 enum { R = OTTER__SCOPE_READ, W = OTTER__SCOPE_WRITE, A = OTTER__SCOPE_ADMIN };
 
 const otter__route otter__routes[] = {
-    {"GET", "/healthz", otter__h_health, 0, 0, "healthz"},
-    {"GET", "/readyz", otter__h_ready, 0, 0, "readyz"},
-    {"GET", "/metrics", otter__h_metrics, 0, 0, "metrics"},
-    {"GET", "/openapi.json", otter__h_openapi, 0, 0, "openapi"},
-    {"GET", "/v1/models", model_list, R, 0, "models_list"},
-    {"PUT", "/v1/models/*", model_put, A, 1, "model_put"},
-    {"GET", "/v1/models/*", model_get, R, 0, "model_get"},
-    {"DELETE", "/v1/models/*", model_delete, A, 0, "model_delete"},
-    {"POST", "/v1/models/*/predict", model_predict, R, 1, "predict"},
-    {"POST", "/v1/models/*/learn", model_learn, W, 1, "learn"},
-    {"POST", "/v1/models/*/feedback", model_feedback, W, 1, "feedback"},
-    {"GET", "/v1/models/*/state", model_state_get, R, 0, "state_get"},
-    {"PUT", "/v1/models/*/state", model_state_put, A, 3, "state_put"},
-    {"GET", "/v1/bandits", otter__h_bandit_list, R, 0, "bandits_list"},
-    {"PUT", "/v1/bandits/*", otter__h_bandit_put, A, 1, "bandit_put"},
-    {"GET", "/v1/bandits/*", otter__h_bandit_get, R, 0, "bandit_get"},
-    {"DELETE", "/v1/bandits/*", otter__h_bandit_delete, A, 0, "bandit_delete"},
-    {"POST", "/v1/bandits/*/arms", otter__h_bandit_arm_add, A, 1, "arm_add"},
-    {"DELETE", "/v1/bandits/*/arms/*", otter__h_bandit_arm_remove, A, 0, "arm_remove"},
-    {"POST", "/v1/bandits/*/rank", otter__h_bandit_rank, R, 1, "rank"},
-    {"POST", "/v1/bandits/*/reward", otter__h_bandit_reward, W, 1, "reward"},
-    {"POST", "/v1/bandits/*/events/*/activate", otter__h_bandit_activate, W, 0, "activate"},
-    {"POST", "/v1/snapshots", otter__h_snapshot_take, A, 2, "snapshot_take"},
-    {"GET", "/v1/snapshots", otter__h_snapshot_list, A, 0, "snapshot_list"},
-    {"POST", "/v1/snapshots/*/restore", otter__h_snapshot_restore, A, 0, "snapshot_restore"},
+    {"GET", "/healthz", otter__h_health, 0, 0, "healthz", NULL},
+    {"GET", "/readyz", otter__h_ready, 0, 0, "readyz", NULL},
+    {"GET", "/metrics", otter__h_metrics, 0, 0, "metrics", NULL},
+    {"GET", "/openapi.json", otter__h_openapi, 0, 0, "openapi", NULL},
+    {"GET", "/v1/models", model_list, R, 0, "models_list", NULL},
+    {"PUT", "/v1/models/*", model_put, A, 1, "model_put", NULL},
+    {"GET", "/v1/models/*", model_get, R, 0, "model_get", NULL},
+    {"DELETE", "/v1/models/*", model_delete, A, 0, "model_delete", NULL},
+    {"POST", "/v1/models/*/predict", model_predict, R, 1, "predict", otter__fast_predict},
+    {"POST", "/v1/models/*/learn", model_learn, W, 1, "learn", NULL},
+    {"POST", "/v1/models/*/feedback", model_feedback, W, 1, "feedback", NULL},
+    {"GET", "/v1/models/*/state", model_state_get, R, 0, "state_get", NULL},
+    {"PUT", "/v1/models/*/state", model_state_put, A, 3, "state_put", NULL},
+    {"GET", "/v1/bandits", otter__h_bandit_list, R, 0, "bandits_list", NULL},
+    {"PUT", "/v1/bandits/*", otter__h_bandit_put, A, 1, "bandit_put", NULL},
+    {"GET", "/v1/bandits/*", otter__h_bandit_get, R, 0, "bandit_get", NULL},
+    {"DELETE", "/v1/bandits/*", otter__h_bandit_delete, A, 0, "bandit_delete", NULL},
+    {"POST", "/v1/bandits/*/arms", otter__h_bandit_arm_add, A, 1, "arm_add", NULL},
+    {"DELETE", "/v1/bandits/*/arms/*", otter__h_bandit_arm_remove, A, 0, "arm_remove", NULL},
+    {"POST", "/v1/bandits/*/rank", otter__h_bandit_rank, R, 1, "rank", NULL},
+    {"POST", "/v1/bandits/*/reward", otter__h_bandit_reward, W, 1, "reward", NULL},
+    {"POST", "/v1/bandits/*/events/*/activate", otter__h_bandit_activate, W, 0, "activate", NULL},
+    {"POST", "/v1/snapshots", otter__h_snapshot_take, A, 2, "snapshot_take", NULL},
+    {"GET", "/v1/snapshots", otter__h_snapshot_list, A, 0, "snapshot_list", NULL},
+    {"POST", "/v1/snapshots/*/restore", otter__h_snapshot_restore, A, 0, "snapshot_restore", NULL},
 };
 const size_t otter__n_routes = sizeof otter__routes / sizeof otter__routes[0];

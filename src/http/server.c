@@ -370,6 +370,8 @@ static void dispatch(otter__server *srv, struct MHD_Connection *c, const char *m
                               "send JSON with Content-Type: application/json");
             return;
         }
+        if (rt->fast && rt->fast(srv, &req, r))
+            return;
         json_error_t je;
         req.json = json_loadb((const char *)req.body, req.body_len, JSON_REJECT_DUPLICATES, &je);
         if (!req.json) {
