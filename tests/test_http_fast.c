@@ -6,6 +6,7 @@
  *     value bits, the same categories;
  *   - the bodies it must leave to jansson (escapes, non-ASCII, repeated keys, numbers
  *     jansson reads differently or refuses, extra members, trailing bytes) are left;
+ *   - both forms, one instance and a batch ({"instances":[...]}), item by item;
  *   - 200,000 random mutations of valid bodies never make it accept what jansson
  *     refuses or read something else than jansson;
  *   - numbers and whole predictions are written byte for byte as json_dumps writes them.
@@ -56,16 +57,53 @@ static void same_instance(const otter_instance *a, const otter_instance *b, cons
     }
 }
 
-/* Checks one body both ways; returns whether the fast reader took it. */
+/* What jansson reads, for the fast reader's callback to compare each instance with. */
+typedef struct cmp_ctx {
+    json_t *doc;
+    int batch;
+    size_t k;
+    otter_instance *gen;
+    int refused; /* the general path would not read this item as the fast path did */
+    const char *body;
+} cmp_ctx;
+
+static int cmp_each(void *ud, otter_instance *inst)
+{
+    cmp_ctx *c = ud;
+    json_t *it = NULL;
+    if (c->doc && json_is_object(c->doc) && json_object_size(c->doc) == 1) {
+        json_t *a = json_object_get(c->doc, "instances");
+        if (!c->batch)
+            it = c->doc;
+        else if (json_is_array(a) && json_array_size(a) <= OTTER__MAX_ITEMS)
+            it = json_array_get(a, c->k);
+    }
+    c->k++;
+    otter__http_resp r = {0};
+    if (!json_is_object(it) || json_object_size(it) != 1 || !json_object_get(it, "features") ||
+        !otter__json_instance(json_object_get(it, "features"), NULL, c->gen, "body", &r))
+        c->refused = 1;
+    else
+        same_instance(inst, c->gen, c->body);
+    json_decref(r.json);
+    return 1;
+}
+
+/* Checks one body both ways, either form; returns whether the fast reader took it. */
 static int compare(otter_instance *fast, otter_instance *gen, const char *body, size_t len)
 {
-    int f = otter__fast_instance((const uint8_t *)body, len, fast);
-    if (!f)
-        return 0;
-    ck_assert_msg(general_instance(body, len, gen), "fast path took what jansson refuses: %.*s",
-                  (int)len, body);
-    same_instance(fast, gen, body);
-    return 1;
+    json_error_t je;
+    cmp_ctx c = {json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), 0, 0, gen, 0, body};
+    int f = otter__fast_instances((const uint8_t *)body, len, fast, &c.batch, cmp_each, &c);
+    if (f) {
+        ck_assert_msg(c.doc && !c.refused, "fast path took what otterd refuses: %.*s", (int)len,
+                      body);
+        size_t want = c.batch ? json_array_size(json_object_get(c.doc, "instances")) : 1;
+        ck_assert_msg(c.k == want, "%zu items read, jansson has %zu in %.*s", c.k, want, (int)len,
+                      body);
+    }
+    json_decref(c.doc);
+    return f;
 }
 
 static const char *const names[] = {"amount", "n|amount", "ns|x", "|lead", "a|b|c", "country",
@@ -88,6 +126,23 @@ static void append_number(char *out, size_t cap, otter_rng *rng)
         snprintf(out + n, cap - n, "%ue+%u", (unsigned)otter_rng_below(rng, 10),
                  (unsigned)otter_rng_below(rng, 300));
     }
+}
+
+static void random_body(char *out, size_t cap, otter_rng *rng);
+
+/* {"instances":[...]} of 1..4 random single bodies */
+static void random_batch(char *out, size_t cap, otter_rng *rng)
+{
+    size_t n = 1 + otter_rng_below(rng, 4);
+    snprintf(out, cap, "{\"instances\":%s[", otter_rng_below(rng, 3) ? "" : " ");
+    for (size_t i = 0; i < n; i++) {
+        char one[1024];
+        random_body(one, sizeof one, rng);
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s", i ? "," : "", one);
+    }
+    size_t len = strlen(out);
+    snprintf(out + len, cap - len, "]}");
 }
 
 /* A random body of the fast path's shape (sometimes with things it leaves to jansson:
@@ -127,8 +182,11 @@ START_TEST(valid_bodies_read_alike)
     otter_rng_seed(&rng, 20261125);
     size_t taken = 0, total = 20000;
     for (size_t i = 0; i < total; i++) {
-        char body[2048];
-        random_body(body, sizeof body, &rng);
+        char body[4096];
+        if (i % 4 == 3)
+            random_batch(body, sizeof body, &rng);
+        else
+            random_body(body, sizeof body, &rng);
         int f = compare(fast, gen, body, strlen(body));
         taken += f;
         /* ASCII bodies of this shape are all the fast path's */
@@ -140,6 +198,13 @@ START_TEST(valid_bodies_read_alike)
     otter_instance_destroy(gen);
 }
 END_TEST
+
+static int count_call(void *ud, otter_instance *inst)
+{
+    (void)inst;
+    ++*(int *)ud;
+    return 1;
+}
 
 START_TEST(left_to_jansson)
 {
@@ -179,13 +244,24 @@ START_TEST(left_to_jansson)
         "{\"features\":{\"caf\xc3\xa9\":1}}",
         "{\"features\":{\"a\":\"\x01\"}}",
         "{\"features\":{\"a\":\"x\x7f\"}}",
+        "{\"instances\":[]}",
+        "{\"instances\":{}}",
+        "{\"instances\":[{\"features\":{}}],\"event\":true}",
+        "{\"instances\":[{\"features\":{},\"dense\":[1]}]}",
+        "{\"instances\":[{\"features\":{}},]}",
+        "{\"instances\":[{\"features\":{}}]",
+        "{\"instances\":[{\"features\":{\"a\":1,\"a\":1}}]}",
+        "{\"instances\":[{\"features\":{}},{\"features\":{\"a\":NaN}}]}",
     };
     otter_instance *fast, *gen;
     OK(otter_instance_create(&fast, err));
     OK(otter_instance_create(&gen, err));
-    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
-        ck_assert_msg(!otter__fast_instance((const uint8_t *)bodies[i], strlen(bodies[i]), fast),
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        int batch, calls = 0;
+        ck_assert_msg(!otter__fast_instances((const uint8_t *)bodies[i], strlen(bodies[i]), fast,
+                                             &batch, count_call, &calls),
                       "the fast path took %s", bodies[i]);
+    }
     /* a NUL byte inside the body */
     static const char nul[] = "{\"features\":{\"a\":1}}\0";
     ck_assert(!otter__fast_instance((const uint8_t *)nul, sizeof nul - 1, fast));
@@ -198,6 +274,16 @@ START_TEST(left_to_jansson)
     strcat(big, "}}");
     ck_assert(!otter__fast_instance((const uint8_t *)big, strlen(big), fast));
     ck_assert(general_instance(big, strlen(big), gen));
+    /* more instances than otterd takes in one request */
+    static char many[16 * 1024];
+    strcpy(many, "{\"instances\":[");
+    for (int i = 0; i <= OTTER__MAX_ITEMS; i++)
+        strcat(many, i ? ",{\"features\":{}}" : "{\"features\":{}}");
+    strcat(many, "]}");
+    ck_assert(!otter__fast_instance((const uint8_t *)many, strlen(many), fast));
+    int batch, calls = 0;
+    ck_assert(!otter__fast_instances((const uint8_t *)many, strlen(many), fast, &batch, count_call,
+                                     &calls));
     otter_instance_destroy(fast);
     otter_instance_destroy(gen);
 }
@@ -213,8 +299,11 @@ START_TEST(mutations_never_disagree)
     otter_rng_seed(&rng, 7);
     size_t taken = 0, total = 200000;
     for (size_t i = 0; i < total; i++) {
-        char body[2048];
-        random_body(body, sizeof body - 8, &rng);
+        char body[4096];
+        if (i % 4 == 3)
+            random_batch(body, sizeof body - 8, &rng);
+        else
+            random_body(body, sizeof body - 8, &rng);
         size_t len = strlen(body);
         size_t edits = 1 + otter_rng_below(&rng, 3);
         for (size_t e = 0; e < edits && len > 0; e++) {

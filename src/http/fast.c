@@ -1,17 +1,17 @@
-/* The fast path of the hottest request, a single-instance predict
- * ({"features":{...}}): the body is read in place into the worker's instance, with no
- * JSON tree, and the answer is written as text. Profiling put jansson's parser at a
- * quarter of a worker's time on that request (a per-character stream callback and an
- * allocation per value and key).
+/* The fast path of the hottest request, predict ({"features":{...}} or
+ * {"instances":[{"features":{...}},...]}): the body is read in place into the worker's instance,
+ * with no JSON tree, and the answer is written as text. Profiling put jansson's parser at a quarter
+ * of a worker's time on that request (a per-character stream callback and an allocation per value
+ * and key).
  *
  * The fast path only ever answers requests it fully understands: plain ASCII keys and
  * strings without escapes, numbers of the JSON grammar that jansson would read to the
- * same double, no repeated keys, nothing but "features" at the top. Anything else, any
- * error, and any store status but OK returns 0 and the request takes the general path,
- * which answers it (or words its error) exactly as before. Predict changes nothing, so
- * running it again on the general path is harmless. tests/test_http_fast.c checks both
- * halves against jansson: what the fast path accepts, jansson reads to the same
- * instance, and the text it writes is byte for byte what json_dumps would write.
+ * same double, no repeated keys, nothing but "features" (or "instances") at the top. Anything else,
+ * any error, and any store status but OK returns 0 and the request takes the general path, which
+ * answers it (or words its error) exactly as before. Predict changes nothing, so running it again
+ * on the general path is harmless. tests/test_http_fast.c checks both halves against jansson: what
+ * the fast path accepts, jansson reads to the same instance, and the text it writes is byte for
+ * byte what json_dumps would write.
  */
 #include <errno.h>
 #include <math.h>
@@ -168,17 +168,56 @@ static int features_member(reader *rd, otter_instance *inst)
     return eat(rd, '}');
 }
 
-int otter__fast_instance(const uint8_t *body, size_t len, otter_instance *inst)
+static int key_is(reader *rd, const char *want)
 {
-    reader rd = {(const char *)body, (const char *)body + len};
-    otter_instance_clear(inst);
     const char *k;
     size_t kn;
-    if (!eat(&rd, '{') || !read_string(&rd, &k, &kn) || kn != 8 || memcmp(k, "features", 8) ||
-        !eat(&rd, ':') || !features_member(&rd, inst) || !eat(&rd, '}'))
-        return 0;
+    return read_string(rd, &k, &kn) && kn == strlen(want) && memcmp(k, want, kn) == 0 &&
+           eat(rd, ':');
+}
+
+/* {"features":{...}}, one instance */
+static int item(reader *rd, otter_instance *inst)
+{
+    otter_instance_clear(inst);
+    return eat(rd, '{') && key_is(rd, "features") && features_member(rd, inst) && eat(rd, '}');
+}
+
+int otter__fast_instances(const uint8_t *body, size_t len, otter_instance *inst, int *batch,
+                          otter__fast_each each, void *ud)
+{
+    reader rd = {(const char *)body, (const char *)body + len};
+    reader peek = rd;
+    if (eat(&peek, '{') && key_is(&peek, "features")) {
+        *batch = 0;
+        if (!item(&rd, inst) || !each(ud, inst))
+            return 0;
+    } else {
+        *batch = 1;
+        if (!eat(&rd, '{') || !key_is(&rd, "instances") || !eat(&rd, '['))
+            return 0;
+        size_t n = 0;
+        do {
+            if (++n > OTTER__MAX_ITEMS || !item(&rd, inst) || !each(ud, inst))
+                return 0;
+        } while (eat(&rd, ','));
+        if (!eat(&rd, ']') || !eat(&rd, '}'))
+            return 0;
+    }
     skip_ws(&rd);
     return rd.p == rd.end;
+}
+
+static int keep_one(void *ud, otter_instance *inst)
+{
+    (void)inst;
+    return ++*(int *)ud == 1;
+}
+
+int otter__fast_instance(const uint8_t *body, size_t len, otter_instance *inst)
+{
+    int batch, n = 0;
+    return otter__fast_instances(body, len, inst, &batch, keep_one, &n) && !batch;
 }
 
 /* ---- writing ---- */

@@ -128,6 +128,12 @@ json_t *otter__json_params_out(const char *canonical);
 /* Fills inst from a body that is exactly {"features":{...}} in the plain form fast.c
  * describes; 0 means "not sure", never "invalid". */
 int otter__fast_instance(const uint8_t *body, size_t len, otter_instance *inst);
+/* The same for {"instances":[{"features":{...}},...]} too (1..OTTER__MAX_ITEMS items):
+ * *batch tells which form, and each is called with every instance as it is read. 1 when
+ * the whole body was read and every call returned 1. */
+typedef int (*otter__fast_each)(void *ud, otter_instance *inst);
+int otter__fast_instances(const uint8_t *body, size_t len, otter_instance *inst, int *batch,
+                          otter__fast_each each, void *ud);
 int otter__fast_predict(otter__server *srv, const otter__http_req *req, otter__http_resp *r);
 /* A double as jansson writes it (%.17g, ".0" added, exponent without '+' or zeros);
  * returns the length, 0 if cap is too small (40 bytes always do). */

@@ -432,8 +432,28 @@ static void model_predict(otter__server *srv, const otter__http_req *req, otter_
     otter__resp_json(r, 200, out);
 }
 
-/* Single-instance predict without a JSON tree (fast.c); 0 hands the request to
- * model_predict, which answers everything else and words every error. */
+/* Predict of {"features":{...}} or {"instances":[...]} without a JSON tree (fast.c);
+ * 0 hands the request to model_predict, which answers everything else and words every
+ * error (predictions made here by then change nothing). */
+typedef struct fast_predict {
+    otter__server *srv;
+    const char *ent;
+    uint16_t kg;
+    int *batch;
+    size_t n;
+    otter_buf *out;
+} fast_predict;
+
+static int fast_predict_one(void *ud, otter_instance *inst)
+{
+    fast_predict *f = ud;
+    otter_prediction p;
+    if (otter_store_predict(f->srv->store, f->kg, f->ent, inst, &p, NULL) != OTTER_OK)
+        return 0;
+    const char *prefix = f->n++ ? "," : *f->batch ? "{\"predictions\":[" : "{\"prediction\":";
+    return otter__render_prediction(f->out, &p, prefix, "") == OTTER_OK;
+}
+
 int otter__fast_predict(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     const char *name = req->args[0];
@@ -442,17 +462,19 @@ int otter__fast_predict(otter__server *srv, const otter__http_req *req, otter__h
     otter_instance *inst = otter__instance_get(srv);
     if (!inst)
         return 0;
-    otter_prediction p;
-    int ok = otter__fast_instance(req->body, req->body_len, inst);
-    if (ok) {
-        char ent[OTTER__NAME_MAX + 4];
-        otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
-        ok = otter_store_predict(srv->store, otter__kg(ent), ent, inst, &p, NULL) == OTTER_OK;
-    }
+    char ent[OTTER__NAME_MAX + 4];
+    otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+    int batch = 0;
+    fast_predict f = {srv, ent, otter__kg(ent), &batch, 0, &r->raw};
+    int ok = otter__fast_instances(req->body, req->body_len, inst, &batch, fast_predict_one, &f);
     otter__instance_put(srv, inst);
-    if (!ok || otter__render_prediction(&r->raw, &p, "{\"prediction\":", "}") != OTTER_OK)
+    if (ok)
+        ok = otter_buf_append(&r->raw, batch ? "]}" : "}", batch ? 2 : 1, NULL) == OTTER_OK;
+    if (!ok) {
+        otter_buf_reset(&r->raw);
         return 0;
-    atomic_fetch_add(&srv->predictions, 1);
+    }
+    atomic_fetch_add(&srv->predictions, f.n);
     r->status = 200;
     r->raw_type = "application/json";
     return 1;
