@@ -800,6 +800,55 @@ must_exit badconf --data-dir "$T/bad" --config "$T/bad.conf"
 [ "$rc" -eq 2 ] || fail "config: a bad value exited $rc, not 2"
 grep -q "bad.conf:1" "$T/badconf.out" || fail "config: the message does not name the line: $(cat "$T/badconf.out")"
 
+# ================================================================ tls
+section "tls: --tls-cert/--tls-key serve HTTPS (a self-signed certificate); plain HTTP gets no answer; bad key files refused"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >"$T/openssl.out" 2>&1 ||
+    fail "tls: openssl could not make a certificate: $(cat "$T/openssl.out")"
+tls_port=$(free_port)
+"$OTTERD" --data-dir "$T/tls" --listen "127.0.0.1:$tls_port" --threads 2 --snapshot-every 0 \
+    --tls-cert "$T/tls.crt" --tls-key "$T/tls.key" >"$T/TLS.log" 2>&1 </dev/null &
+PID_TLS=$!
+PIDS="$PIDS $PID_TLS"
+PORT_TLS=$tls_port
+B="https://127.0.0.1:$tls_port"
+i=0
+until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$T/tls.crt" "$B/readyz")" = 200 ]; do
+    i=$((i + 1))
+    if [ "$i" -ge 100 ] || ! kill -0 "$PID_TLS" 2>/dev/null; then
+        fail "tls: otterd did not become ready over HTTPS: $(tail -c 600 "$T/TLS.log")"
+        break
+    fi
+    sleep 0.1
+done
+jreq tls_put PUT /v1/models/t '{"type":"logreg"}' --cacert "$T/tls.crt"
+expect tls_put 201
+jreq tls_learn POST /v1/models/t/learn '{"features":{"x":1},"label":1}' --cacert "$T/tls.crt"
+expect tls_learn 200 && jcheck tls_learn "j['learned'] == 1"
+jreq tls_pred POST /v1/models/t/predict '{"features":{"x":1}}' --cacert "$T/tls.crt"
+expect tls_pred 200 && jcheck tls_pred "j['prediction']['proba'] > 0.5"
+# the certificate is checked: without the CA curl refuses (exit 60), and plain HTTP on
+# the TLS port gets no HTTP answer
+curl -s -o /dev/null --max-time 5 "$B/healthz"
+[ $? -eq 60 ] || fail "tls: curl without --cacert did not fail certificate verification"
+plain=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$tls_port/healthz")
+[ "$plain" != 200 ] || fail "tls: plain HTTP answered 200 on the TLS port"
+grep -q "event=start listen=127.0.0.1:$tls_port .*tls=on" "$T/TLS.log" ||
+    fail "tls: the start line does not say TLS is on: $(head -c 400 "$T/TLS.log")"
+stop_server TLS TERM
+[ "$rc" -eq 0 ] || fail "tls: otterd exited $rc after SIGTERM"
+echo "not a key" >"$T/bad.key"
+must_exit tlsbad --data-dir "$T/tlsbad" --listen "127.0.0.1:$(free_port)" \
+    --tls-cert "$T/tls.crt" --tls-key "$T/bad.key"
+[ "$rc" -ne 0 ] || fail "tls: a bad key file exited 0"
+grep -qi "tls" "$T/tlsbad.out" || fail "tls: no clear message for a bad key: $(cat "$T/tlsbad.out")"
+must_exit tlshalf --data-dir "$T/tlshalf" --tls-cert "$T/tls.crt"
+[ "$rc" -eq 2 ] || fail "tls: --tls-cert without --tls-key exited $rc, not 2"
+must_exit tlsmissing --data-dir "$T/tlsmissing" --listen "127.0.0.1:$(free_port)" \
+    --tls-cert "$T/nope.crt" --tls-key "$T/tls.key"
+[ "$rc" -ne 0 ] && grep -q "nope.crt" "$T/tlsmissing.out" ||
+    fail "tls: a missing certificate file: rc $rc, $(cat "$T/tlsmissing.out")"
+
 # ================================================================ crash
 section "crash: --durability sync, kill -9 during a feedback load (score with an event id, then label it); acknowledged labels survive"
 DC="$T/c"

@@ -494,8 +494,9 @@ otter_status otter__server_start(otter__server *srv, const otter__server_config 
         if (!cert || !key) {
             free(cert);
             free(key);
-            return otter_error_set(err, OTTER_IO, "cannot read %s or %s", cfg->tls_cert,
-                                   cfg->tls_key);
+            return otter_error_set(err, OTTER_IO, "cannot read the TLS %s %s: %s",
+                                   !cert ? "certificate" : "key",
+                                   !cert ? cfg->tls_cert : cfg->tls_key, strerror(errno));
         }
         flags |= MHD_USE_TLS;
     }
@@ -511,7 +512,14 @@ otter_status otter__server_start(otter__server *srv, const otter__server_config 
         cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
         MHD_OPTION_END);
     free(cert);
+    if (key) /* MHD keeps its own copy; ours should not linger in freed memory */
+        explicit_bzero(key, kl);
     free(key);
+    if (!d && cfg->tls_cert)
+        return otter_error_set(err, OTTER_IO,
+                               "cannot start TLS on %s:%u: the certificate %s or the key %s is "
+                               "not usable PEM (see the mhd line above), or the port is in use",
+                               cfg->listen_host, (unsigned)cfg->port, cfg->tls_cert, cfg->tls_key);
     if (!d)
         return otter_error_set(err, OTTER_IO, "cannot listen on %s:%u (in use, or not allowed)",
                                cfg->listen_host, (unsigned)cfg->port);
