@@ -9,6 +9,8 @@
  *   - both forms, one instance and a batch ({"instances":[...]}), item by item;
  *   - 200,000 random mutations of valid bodies never make it accept what jansson
  *     refuses or read something else than jansson;
+ *   - single learn bodies ({"features","label","weight"} in any order) likewise, with
+ *     the label and weight read to the same bits;
  *   - numbers and whole predictions are written byte for byte as json_dumps writes them.
  * Seeds are fixed, so a failure repeats.
  */
@@ -330,6 +332,135 @@ START_TEST(mutations_never_disagree)
 }
 END_TEST
 
+/* The general path's reading of a single learn body: 1 with inst, label and weight, or
+ * 0 when otterd would refuse it. */
+static int general_example(const char *body, size_t len, otter_instance *inst, double *y, double *w)
+{
+    json_error_t je;
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        return 0;
+    otter__http_resp r = {0};
+    static const char *const one[] = {"features", "label", "weight", NULL};
+    json_t *l = json_object_get(j, "label"), *wt = json_object_get(j, "weight");
+    int ok = json_is_object(j) && otter__json_only(j, one, "body", &r) && json_is_number(l) &&
+             (!wt || (json_is_number(wt) && json_number_value(wt) > 0)) &&
+             otter__json_instance(json_object_get(j, "features"), NULL, inst, "body", &r);
+    if (ok) {
+        *y = json_number_value(l);
+        *w = wt ? json_number_value(wt) : 1.0;
+    }
+    json_decref(r.json);
+    json_decref(j);
+    return ok;
+}
+
+static void random_example(char *out, size_t cap, otter_rng *rng)
+{
+    char parts[3][2048];
+    size_t n = 0;
+    char feats[2048];
+    random_body(feats, sizeof feats, rng); /* {"features":{...}}: take the inner member */
+    char *open = strchr(feats, '{');
+    char *close = strrchr(feats, '}');
+    if (otter_rng_below(rng, 5))
+        snprintf(parts[n++], sizeof parts[0], "%.*s", (int)(close - open - 1), open + 1);
+    snprintf(parts[n], sizeof parts[0], "\"label\":");
+    append_number(parts[n], sizeof parts[0], rng);
+    n++;
+    if (otter_rng_below(rng, 2)) {
+        snprintf(parts[n], sizeof parts[0], "\"weight\": ");
+        append_number(parts[n], sizeof parts[0], rng);
+        n++;
+    }
+    for (size_t i = n - 1; i > 0; i--) { /* members in any order */
+        size_t k = otter_rng_below(rng, i + 1);
+        char t[2048];
+        memcpy(t, parts[i], sizeof t);
+        memcpy(parts[i], parts[k], sizeof t);
+        memcpy(parts[k], t, sizeof t);
+    }
+    snprintf(out, cap, "{");
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s", i ? "," : "", parts[i]);
+    }
+    size_t len = strlen(out);
+    snprintf(out + len, cap - len, "}");
+}
+
+static int compare_example(otter_instance *fast, otter_instance *gen, const char *body, size_t len)
+{
+    double fy, fw, gy, gw;
+    int f = otter__fast_example((const uint8_t *)body, len, fast, &fy, &fw);
+    if (!f)
+        return 0;
+    ck_assert_msg(general_example(body, len, gen, &gy, &gw),
+                  "fast path took a learn body otterd refuses: %.*s", (int)len, body);
+    same_instance(fast, gen, body);
+    ck_assert_msg(memcmp(&fy, &gy, sizeof fy) == 0 && memcmp(&fw, &gw, sizeof fw) == 0,
+                  "label/weight %.17g/%.17g vs %.17g/%.17g in %s", fy, fw, gy, gw, body);
+    return 1;
+}
+
+START_TEST(learn_bodies_read_alike)
+{
+    static const char alphabet[] = "{}[]\":,.-+eE0123456789 \\|afnrtulwgb\xc3";
+    otter_instance *fast, *gen;
+    OK(otter_instance_create(&fast, err));
+    OK(otter_instance_create(&gen, err));
+    otter_rng rng;
+    otter_rng_seed(&rng, 11);
+    size_t plain = 0, taken = 0, total = 100000;
+    for (size_t i = 0; i < total; i++) {
+        char body[4096];
+        random_example(body, sizeof body - 8, &rng);
+        size_t len = strlen(body);
+        if (i % 2 == 0) { /* as generated: taken whenever plain and the weight positive */
+            double y, w;
+            int g = general_example(body, len, gen, &y, &w);
+            int f = compare_example(fast, gen, body, len);
+            if (g && !strstr(body, "\xc3")) {
+                ck_assert_msg(f, "the fast path left a plain learn body: %s", body);
+                plain++;
+            }
+            continue;
+        }
+        size_t at = otter_rng_below(&rng, len);
+        char c = alphabet[otter_rng_below(&rng, sizeof alphabet - 1)];
+        if (otter_rng_below(&rng, 2))
+            body[at] = c;
+        else {
+            memmove(body + at + 1, body + at, len - at + 1);
+            body[at] = c;
+            len++;
+        }
+        taken += compare_example(fast, gen, body, len);
+    }
+    ck_assert_uint_gt(plain, total / 8);
+    ck_assert_uint_gt(taken, total / 100);
+    static const char *const left[] = {
+        "{\"features\":{}}",
+        "{\"label\":1,\"label\":0}",
+        "{\"label\":1,\"weight\":0}",
+        "{\"label\":1,\"weight\":-1}",
+        "{\"label\":\"1\"}",
+        "{\"label\":true}",
+        "{\"label\":1,\"dense\":[1]}",
+        "{\"label\":1,\"features\":{},\"features\":{}}",
+        "{\"label\":1,}",
+        "{\"label\":1}x",
+    };
+    for (size_t i = 0; i < sizeof left / sizeof left[0]; i++) {
+        double y, w;
+        ck_assert_msg(!otter__fast_example((const uint8_t *)left[i], strlen(left[i]), fast, &y, &w),
+                      "the fast path took %s", left[i]);
+    }
+    otter_instance_destroy(fast);
+    otter_instance_destroy(gen);
+}
+END_TEST
+
 static void same_text(double x)
 {
     json_t *j = json_real(x);
@@ -429,6 +560,7 @@ static Suite *fast_suite(void)
     tcase_add_test(tc, valid_bodies_read_alike);
     tcase_add_test(tc, left_to_jansson);
     tcase_add_test(tc, mutations_never_disagree);
+    tcase_add_test(tc, learn_bodies_read_alike);
     tcase_add_test(tc, numbers_written_as_jansson);
     tcase_add_test(tc, predictions_written_as_jansson);
     tcase_set_timeout(tc, 300);

@@ -220,6 +220,40 @@ int otter__fast_instance(const uint8_t *body, size_t len, otter_instance *inst)
     return otter__fast_instances(body, len, inst, &batch, keep_one, &n) && !batch;
 }
 
+/* {"features":{...},"label":N,"weight":N} in any order, features and weight optional
+ * (as the general path reads a single learn); a weight must be positive. */
+int otter__fast_example(const uint8_t *body, size_t len, otter_instance *inst, double *label,
+                        double *weight)
+{
+    reader rd = {(const char *)body, (const char *)body + len};
+    int seen_f = 0, seen_l = 0, seen_w = 0;
+    *weight = 1.0;
+    otter_instance_clear(inst);
+    if (!eat(&rd, '{'))
+        return 0;
+    do {
+        const char *k;
+        size_t kn;
+        if (!read_string(&rd, &k, &kn) || !eat(&rd, ':'))
+            return 0;
+        if (kn == 8 && !memcmp(k, "features", 8) && !seen_f++) {
+            if (!features_member(&rd, inst))
+                return 0;
+        } else if (kn == 5 && !memcmp(k, "label", 5) && !seen_l++) {
+            if (!read_number(&rd, label))
+                return 0;
+        } else if (kn == 6 && !memcmp(k, "weight", 6) && !seen_w++) {
+            if (!read_number(&rd, weight) || !(*weight > 0))
+                return 0;
+        } else
+            return 0;
+    } while (eat(&rd, ','));
+    if (!eat(&rd, '}') || !seen_l)
+        return 0;
+    skip_ws(&rd);
+    return rd.p == rd.end;
+}
+
 /* ---- writing ---- */
 
 size_t otter__dtostr(char *out, size_t cap, double x)

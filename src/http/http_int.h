@@ -135,6 +135,11 @@ typedef int (*otter__fast_each)(void *ud, otter_instance *inst);
 int otter__fast_instances(const uint8_t *body, size_t len, otter_instance *inst, int *batch,
                           otter__fast_each each, void *ud);
 int otter__fast_predict(otter__server *srv, const otter__http_req *req, otter__http_resp *r);
+/* A single learn body, {"features":{...},"label":N,"weight":N} (features and weight
+ * optional, any order), read the same way; 0 means "not sure". */
+int otter__fast_example(const uint8_t *body, size_t len, otter_instance *inst, double *label,
+                        double *weight);
+int otter__fast_learn(otter__server *srv, const otter__http_req *req, otter__http_resp *r);
 /* A double as jansson writes it (%.17g, ".0" added, exponent without '+' or zeros);
  * returns the length, 0 if cap is too small (40 bytes always do). */
 size_t otter__dtostr(char *out, size_t cap, double x);

@@ -533,6 +533,34 @@ static int label_fits(const task_view *v, double y, const char *where, otter__ht
     return 1;
 }
 
+/* Learns one checked example; on failure the response says why (nothing learned). */
+static int learn_one(otter__server *srv, uint16_t kg, const char *ent, const char *name,
+                     const otter_instance *inst, double y, double w, const char *where,
+                     otter__http_resp *r)
+{
+    otter_prediction before;
+    otter_error err = {0};
+    otter_status st = otter_store_learn_scored(srv->store, kg, ent, inst, y, w, &before, &err);
+    if (st == OTTER_NOT_FOUND) {
+        otter__resp_error(r, 404, "NOT_FOUND", "no model '%s'", name);
+        return 0;
+    }
+    if (st != OTTER_OK) {
+        otter__resp_error(r, otter_status_http(st), otter_status_name(st), "%s: %s", where,
+                          err.message);
+        return 0;
+    }
+    otter__record_metrics(srv, name, &before, y, w);
+    atomic_fetch_add(&srv->learns, 1);
+    return 1;
+}
+
+static uint64_t model_version(otter__server *srv, uint16_t kg, const char *ent)
+{
+    otter_entity_info info;
+    return otter_store_info(srv->store, kg, ent, &info, NULL) == OTTER_OK ? info.version : 0;
+}
+
 static void model_learn(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     const char *name = req->args[0];
@@ -594,32 +622,50 @@ static void model_learn(otter__server *srv, const otter__http_req *req, otter__h
             !otter__json_instance(json_object_get(o, "features"), json_object_get(o, "dense"), inst,
                                   where, r))
             break;
-        otter_prediction before;
-        otter_error err = {0};
-        otter_status st = otter_store_learn_scored(srv->store, kg, ent, inst, y, w, &before, &err);
-        if (st == OTTER_NOT_FOUND) {
-            otter__resp_error(r, 404, "NOT_FOUND", "no model '%s'", name);
+        if (!learn_one(srv, kg, ent, name, inst, y, w, where, r))
             break;
-        }
-        if (st != OTTER_OK) {
-            otter__resp_error(r, otter_status_http(st), otter_status_name(st), "%s: %s", where,
-                              err.message);
-            break;
-        }
-        otter__record_metrics(srv, name, &before, y, w);
-        atomic_fetch_add(&srv->learns, 1);
         done++;
     }
     otter__instance_put(srv, inst);
     if (r->status)
         return;
-    otter_entity_info info;
-    uint64_t version = 0;
-    if (otter_store_info(srv->store, kg, ent, &info, NULL) == OTTER_OK)
-        version = info.version;
-    otter__resp_json(
-        r, 200,
-        json_pack("{s:I,s:I}", "learned", (json_int_t)done, "version", (json_int_t)version));
+    otter__resp_json(r, 200,
+                     json_pack("{s:I,s:I}", "learned", (json_int_t)done, "version",
+                               (json_int_t)model_version(srv, kg, ent)));
+}
+
+/* Single learn without a JSON tree (fast.c). Nothing has been learned when it hands
+ * the request to model_learn; once the body is read, it answers every outcome itself. */
+int otter__fast_learn(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
+{
+    const char *name = req->args[0];
+    if (!otter__name_ok(name))
+        return 0;
+    otter_instance *inst = otter__instance_get(srv);
+    if (!inst)
+        return 0;
+    double y, w;
+    if (!otter__fast_example(req->body, req->body_len, inst, &y, &w)) {
+        otter__instance_put(srv, inst);
+        return 0;
+    }
+    char ent[OTTER__NAME_MAX + 4];
+    otter__entity_name(ent, sizeof ent, MODEL_KIND, name);
+    uint16_t kg = otter__kg(ent);
+    int ok = learn_one(srv, kg, ent, name, inst, y, w, "body", r);
+    otter__instance_put(srv, inst);
+    if (!ok)
+        return 1;
+    char text[64];
+    int n = snprintf(text, sizeof text, "{\"learned\":1,\"version\":%" PRIu64 "}",
+                     model_version(srv, kg, ent));
+    if (otter_buf_append(&r->raw, text, (size_t)n, NULL) != OTTER_OK) {
+        otter__resp_error(r, 503, "NOMEM", "out of memory (the example was learned)");
+        return 1;
+    }
+    r->status = 200;
+    r->raw_type = "application/json";
+    return 1;
 }
 
 static void model_feedback(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
@@ -734,7 +780,7 @@ const otter__route otter__routes[] = {
     {"GET", "/v1/models/*", model_get, R, 0, "model_get", NULL},
     {"DELETE", "/v1/models/*", model_delete, A, 0, "model_delete", NULL},
     {"POST", "/v1/models/*/predict", model_predict, R, 1, "predict", otter__fast_predict},
-    {"POST", "/v1/models/*/learn", model_learn, W, 1, "learn", NULL},
+    {"POST", "/v1/models/*/learn", model_learn, W, 1, "learn", otter__fast_learn},
     {"POST", "/v1/models/*/feedback", model_feedback, W, 1, "feedback", NULL},
     {"GET", "/v1/models/*/state", model_state_get, R, 0, "state_get", NULL},
     {"PUT", "/v1/models/*/state", model_state_put, A, 3, "state_put", NULL},
