@@ -272,6 +272,7 @@ static otter_status list_one(void *ud, const otter_entity_info *info)
     json_object_set_new(o, "name", json_string(info->name + 2));
     json_object_set_new(o, c->kind == MODEL_KIND ? "type" : "policy", json_string(info->type));
     json_object_set_new(o, "version", json_integer((json_int_t)info->version));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)info->bytes));
     json_array_append_new(c->arr, o);
     return OTTER_OK;
 }
