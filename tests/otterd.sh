@@ -489,6 +489,18 @@ expect b_del 204
 req b_del2 GET /v1/bandits/tmp
 expect b_del2 404
 
+# event ids and units as the document states them (schemathesis found these taken)
+jreq b_bad1 POST /v1/bandits/t1/rank '{"event_id":""}'
+expect b_bad1 400 INVALID
+jreq b_bad2 POST /v1/bandits/t1/rank '{"event_id":"with space"}'
+expect b_bad2 400 INVALID
+jreq b_bad3 POST /v1/bandits/t1/rank '{"unit":""}'
+expect b_bad3 400 INVALID
+jreq b_bad4 POST /v1/bandits/t1/reward '{"event_id":"","reward":1}'
+expect b_bad4 400 INVALID
+req b_bad5 POST /v1/bandits/t1/events/with%20space/activate
+expect b_bad5 400 INVALID
+
 # ================================================================ snapshots
 section "snapshots: take, list, learn more, restore (version back), unknown id 404"
 req snap1 POST /v1/snapshots

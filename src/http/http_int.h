@@ -117,6 +117,9 @@ int otter__json_params(const json_t *params, otter_params **out, otter__http_res
 int otter__json_only(const json_t *obj, const char *const *allowed, const char *where,
                      otter__http_resp *r);
 int otter__http_check_name(const char *name, const char *what, otter__http_resp *r);
+/* An event id: 1..OTTER_EVENT_ID_MAX-1 bytes of printable ASCII without space (id may be
+ * NULL: refused). Sets a 400 and returns 0 when it is not. */
+int otter__http_check_event_id(const char *id, size_t len, otter__http_resp *r);
 json_t *otter__json_prediction(const otter_prediction *p);
 json_t *otter__json_params_out(const char *canonical);
 

@@ -48,6 +48,17 @@ int otter__http_check_name(const char *name, const char *what, otter__http_resp 
     return ok;
 }
 
+int otter__http_check_event_id(const char *id, size_t len, otter__http_resp *r)
+{
+    int ok = id && len >= 1 && len < OTTER_EVENT_ID_MAX;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = id[i] >= 0x21 && id[i] <= 0x7e;
+    if (!ok)
+        otter__resp_error(r, 400, "INVALID", "event_id must be 1..%d printable ASCII bytes",
+                          OTTER_EVENT_ID_MAX - 1);
+    return ok;
+}
+
 int otter__json_only(const json_t *obj, const char *const *allowed, const char *where,
                      otter__http_resp *r)
 {

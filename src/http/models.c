@@ -310,14 +310,8 @@ static int event_id_of(const json_t *obj, int want, char *id, size_t cap, otter_
     }
     if (given) {
         const char *s = json_string_value(given);
-        size_t n = s ? strlen(s) : 0;
-        int ok = s && n >= 1 && n < OTTER_EVENT_ID_MAX;
-        for (size_t i = 0; ok && i < n; i++)
-            ok = s[i] >= 0x21 && s[i] <= 0x7e;
-        if (!ok) {
-            otter__resp_error(r, 400, "INVALID", "event_id must be 1..63 printable ASCII bytes");
+        if (!otter__http_check_event_id(s, s ? json_string_length(given) : 0, r))
             return -1;
-        }
         snprintf(id, cap, "%s", s);
         return 1;
     }
