@@ -551,6 +551,8 @@ jreq e_type7 PUT /v1/models/m1 '{"type":5}'
 expect e_type7 400 INVALID
 jreq e_type8 POST /v1/models/m1/predict '{"features":{"x":1},"ttl":-1,"event":true}'
 expect e_type8 400 INVALID
+jreq e_type8b POST /v1/models/m1/predict '{"features":{"x":1},"ttl":1.5,"event":true}'
+expect e_type8b 400 INVALID
 jreq e_type9 POST /v1/models/m1/learn '{"examples":{"features":{"x":1},"label":1}}'
 expect e_type9 400 INVALID
 jreq e_label POST /v1/models/m1/learn '{"features":{"x":1},"label":3}'

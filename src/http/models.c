@@ -330,18 +330,18 @@ static int event_id_of(const json_t *obj, int want, char *id, size_t cap, otter_
 static int64_t deadline_of(const json_t *obj, otter__http_resp *r)
 {
     json_t *ttl = json_object_get(obj, "ttl");
-    double secs = 86400;
+    json_int_t secs = 86400;
     if (ttl) {
-        if (!json_is_number(ttl) || !(json_number_value(ttl) > 0) ||
-            json_number_value(ttl) > 30.0 * 86400) {
-            otter__resp_error(r, 400, "INVALID", "ttl must be seconds in (0, 2592000]");
+        if (!json_is_integer(ttl) || json_integer_value(ttl) < 1 ||
+            json_integer_value(ttl) > 30 * 86400) {
+            otter__resp_error(r, 400, "INVALID", "ttl must be whole seconds in [1, 2592000]");
             return -1;
         }
-        secs = json_number_value(ttl);
+        secs = json_integer_value(ttl);
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (int64_t)(secs * 1000);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (int64_t)secs * 1000;
 }
 
 static void model_predict(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
