@@ -520,6 +520,12 @@ req snap_unknown POST /v1/snapshots/999999/restore
 expect snap_unknown 404 NOT_FOUND
 req snap_badid POST /v1/snapshots/abc/restore
 expect snap_badid 400 INVALID
+req snap_badid2 POST /v1/snapshots/-1/restore
+expect snap_badid2 400 INVALID
+req snap_badid3 POST /v1/snapshots/+$snap_id/restore
+expect snap_badid3 400 INVALID
+jreq snap_big POST /v1/snapshots '{"id":9007199254740992}'
+expect snap_big 400 INVALID
 jreq snap_old POST /v1/snapshots "{\"id\":$snap_id}"
 expect snap_old 409 CONFLICT
 

@@ -23,6 +23,9 @@ enum {
 #define OTTER__MAX_FEATURES 10000
 #define OTTER__MAX_ITEMS 1000
 #define OTTER__NAME_MAX 128
+/* The largest snapshot id a client may ask for: 2^53 - 1, exact in every JSON reader, and
+ * far enough from 2^63 that the ids otterd picks itself (the last one + 1) stay int64. */
+#define OTTER__SNAPSHOT_ID_MAX 9007199254740991LL
 
 typedef struct otter__http_req {
     const char *method;
