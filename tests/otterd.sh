@@ -500,6 +500,12 @@ jreq b_bad4 POST /v1/bandits/t1/reward '{"event_id":"","reward":1}'
 expect b_bad4 400 INVALID
 req b_bad5 POST /v1/bandits/t1/events/with%20space/activate
 expect b_bad5 400 INVALID
+# a message quoting a client's text cut inside a UTF-8 character still has a JSON body
+long_key=$("$PY" -S -c 'print("\\ud835\\udd7f" * 40)')
+jreq b_bad6 PUT /v1/bandits/t1 "{\"policy\":\"thompson\",\"arms\":[\"a\"],\"params\":{\"$long_key\":1}}"
+expect b_bad6 400 INVALID
+req b_bad7 DELETE /v1/bandits/t1/arms/%FF%FE
+expect b_bad7 404 NOT_FOUND
 
 # ================================================================ snapshots
 section "snapshots: take, list, learn more, restore (version back), unknown id 404"
