@@ -3,9 +3,10 @@
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libopenblas-dev liblapacke-dev libmicrohttpd-dev libjansson-dev librocksdb-dev check
-      python3 clang-format curl openssl)
-      # python3: CLI tests; clang-format: the style check; curl: the otterd tests and the
-      # quick start; openssl: a self-signed certificate for otterd's TLS test
+      python3 python3-venv clang-format curl openssl)
+# python3: CLI tests; python3-venv: tests/schemathesis.sh's venv; clang-format: the style
+# check; curl: the otterd tests and the quick start; openssl: a self-signed certificate
+# for otterd's TLS test
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: a -Werror build with `make check` (unit, contract,
-# data-driven and black-box CLI tests), `make distcheck`, and the unit tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Prints a summary line at the end.
+# data-driven and black-box CLI tests), schemathesis against otterd (tests/schemathesis.sh),
+# `make distcheck`, and the unit tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer. Prints a summary line at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -17,6 +18,11 @@ if ! clang-format --dry-run --Werror $files; then
     status=1
 fi
 make -j"$jobs" check || status=1
+# otterd against its OpenAPI document with schemathesis (pinned, from PyPI, in a venv).
+schemathesis=skipped
+if [ $status -eq 0 ]; then
+    if bash tests/schemathesis.sh; then schemathesis=passed; else schemathesis=failed; status=1; fi
+fi
 if [ $status -eq 0 ] && [ "${OTTER_SKIP_DISTCHECK:-0}" != 1 ]; then
     make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null || status=1
 fi
@@ -35,6 +41,10 @@ for trs in tests/*.trs asan-build/build/tests/*.trs; do
         *) failed=$((failed + 1)) ;;
     esac
 done
+case $schemathesis in
+    passed) passed=$((passed + 1)) ;;
+    failed) failed=$((failed + 1)) ;;
+esac
 checks=$(cat tests/*.log asan-build/build/tests/*.log 2>/dev/null |
          sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)/\1 \2 \3/p' |
          awk '{c+=$1; f+=$2+$3} END {printf "%d %d", c, f}')

@@ -284,7 +284,8 @@ expect get1 200 && jcheck get1 "j['type'] == 'logreg'" "j['params']['bits'] == '
     "j['version'] == 0" "'stats' in j"
 req list1 GET /v1/models
 expect list1 200 && jcheck list1 \
-    "sorted((m['name'], m['type'], m['version']) for m in j['models']) == [('m1', 'logreg', 0), ('r1', 'linreg', 0)]"
+    "sorted((m['name'], m['type'], m['version']) for m in j['models']) == [('m1', 'logreg', 0), ('r1', 'linreg', 0)]" \
+    "all(isinstance(m['bytes'], int) and m['bytes'] > 0 for m in j['models'])"
 
 X1='"features":{"x":1.5,"y":-0.5,"color":"red"}'
 jreq pred1 POST /v1/models/m1/predict "{$X1}"
@@ -423,7 +424,8 @@ jreq b_put2 PUT /v1/bandits/lu '{"policy":"linucb","arms":["a","b"],"params":{"d
 expect b_put2 201 && jcheck b_put2 "j['policy'] == 'linucb'" "j['params']['dim'] == '4'"
 req b_list GET /v1/bandits
 expect b_list 200 && jcheck b_list \
-    "sorted((b['name'], b['policy']) for b in j['bandits']) == [('lu', 'linucb'), ('t1', 'thompson')]"
+    "sorted((b['name'], b['policy']) for b in j['bandits']) == [('lu', 'linucb'), ('t1', 'thompson')]" \
+    "all(isinstance(b['bytes'], int) and b['bytes'] > 0 for b in j['bandits'])"
 req b_get GET /v1/bandits/t1
 expect b_get 200 && jcheck b_get "j['version'] == 0" "j['pending'] == 0"
 
@@ -487,6 +489,24 @@ expect b_del 204
 req b_del2 GET /v1/bandits/tmp
 expect b_del2 404
 
+# event ids and units as the document states them (schemathesis found these taken)
+jreq b_bad1 POST /v1/bandits/t1/rank '{"event_id":""}'
+expect b_bad1 400 INVALID
+jreq b_bad2 POST /v1/bandits/t1/rank '{"event_id":"with space"}'
+expect b_bad2 400 INVALID
+jreq b_bad3 POST /v1/bandits/t1/rank '{"unit":""}'
+expect b_bad3 400 INVALID
+jreq b_bad4 POST /v1/bandits/t1/reward '{"event_id":"","reward":1}'
+expect b_bad4 400 INVALID
+req b_bad5 POST /v1/bandits/t1/events/with%20space/activate
+expect b_bad5 400 INVALID
+# a message quoting a client's text cut inside a UTF-8 character still has a JSON body
+long_key=$("$PY" -S -c 'print("\\ud835\\udd7f" * 40)')
+jreq b_bad6 PUT /v1/bandits/t1 "{\"policy\":\"thompson\",\"arms\":[\"a\"],\"params\":{\"$long_key\":1}}"
+expect b_bad6 400 INVALID
+req b_bad7 DELETE /v1/bandits/t1/arms/%FF%FE
+expect b_bad7 404 NOT_FOUND
+
 # ================================================================ snapshots
 section "snapshots: take, list, learn more, restore (version back), unknown id 404"
 req snap1 POST /v1/snapshots
@@ -506,6 +526,12 @@ req snap_unknown POST /v1/snapshots/999999/restore
 expect snap_unknown 404 NOT_FOUND
 req snap_badid POST /v1/snapshots/abc/restore
 expect snap_badid 400 INVALID
+req snap_badid2 POST /v1/snapshots/-1/restore
+expect snap_badid2 400 INVALID
+req snap_badid3 POST /v1/snapshots/+$snap_id/restore
+expect snap_badid3 400 INVALID
+jreq snap_big POST /v1/snapshots '{"id":9007199254740992}'
+expect snap_big 400 INVALID
 jreq snap_old POST /v1/snapshots "{\"id\":$snap_id}"
 expect snap_old 409 CONFLICT
 
@@ -537,6 +563,8 @@ jreq e_type7 PUT /v1/models/m1 '{"type":5}'
 expect e_type7 400 INVALID
 jreq e_type8 POST /v1/models/m1/predict '{"features":{"x":1},"ttl":-1,"event":true}'
 expect e_type8 400 INVALID
+jreq e_type8b POST /v1/models/m1/predict '{"features":{"x":1},"ttl":1.5,"event":true}'
+expect e_type8b 400 INVALID
 jreq e_type9 POST /v1/models/m1/learn '{"examples":{"features":{"x":1},"label":1}}'
 expect e_type9 400 INVALID
 jreq e_label POST /v1/models/m1/learn '{"features":{"x":1},"label":3}'
@@ -678,10 +706,17 @@ n_snaps=$(ls "$DA/snapshots" 2>/dev/null | wc -l)
 start_server A "$DA" --openapi "$T/openapi.json" || exit 1
 req lc_models2 GET /v1/models
 expect lc_models2 200
-cmp -s "$T/lc_models.out" "$T/lc_models2.out" ||
+# the same lists but for bytes: the memory of a loaded entity, 0 until it is used again
+same_list() {
+    "$PY" -S -c 'import json, sys
+def entries(path):
+    return [{k: v for k, v in e.items() if k != "bytes"} for e in json.load(open(path))[sys.argv[3]]]
+sys.exit(entries(sys.argv[1]) != entries(sys.argv[2]))' "$T/$1.out" "$T/$2.out" "$3"
+}
+same_list lc_models lc_models2 models ||
     fail "lifecycle: models after the restart $(cat "$T/lc_models2.out"), before $(cat "$T/lc_models.out")"
 req lc_bandits2 GET /v1/bandits
-cmp -s "$T/lc_bandits.out" "$T/lc_bandits2.out" ||
+same_list lc_bandits lc_bandits2 bandits ||
     fail "lifecycle: bandits after the restart $(cat "$T/lc_bandits2.out"), before $(cat "$T/lc_bandits.out")"
 req lc_snaps GET /v1/snapshots
 expect lc_snaps 200 && jcheck lc_snaps "max(s['id'] for s in j['snapshots']) > $snap_id"

@@ -232,9 +232,8 @@ void otter__arms_normal_stats(const otter__arms *s, const uint32_t *slot, size_t
             }
         }
         if (best != SIZE_MAX)
-            out[best].prob_best += 1.0 / DRAWS;
+            out[best].prob_best += 1; /* a count, divided once below: never above 1 */
     }
     for (size_t i = 0; i < n; i++)
-        if (!(out[i].upper >= out[i].lower))
-            out[i].prob_best = NAN;
+        out[i].prob_best = out[i].upper >= out[i].lower ? out[i].prob_best / DRAWS : NAN;
 }

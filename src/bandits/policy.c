@@ -84,7 +84,8 @@ size_t otter__pick_prob(const double *prob, size_t n, otter_rng *rng)
     return last; /* u beyond a sum that rounded below 1 */
 }
 
-/* Counts, over draws rounds, how often each arm's draw is the largest. */
+/* Counts, over draws rounds, how often each arm's draw is the largest. The counts are
+ * divided once at the end: adding 1/draws draws times can round to just above 1. */
 typedef double (*draw_fn)(const void *ud, size_t i, otter_rng *rng);
 
 static void prob_best(size_t n, draw_fn draw, const void *ud, otter_rng *rng, int draws,
@@ -103,8 +104,10 @@ static void prob_best(size_t n, draw_fn draw, const void *ud, otter_rng *rng, in
             }
         }
         if (best != SIZE_MAX)
-            out[best].prob_best += 1.0 / draws;
+            out[best].prob_best += 1;
     }
+    for (size_t i = 0; i < n; i++)
+        out[i].prob_best /= draws;
 }
 
 typedef struct beta_ud {

@@ -250,14 +250,15 @@ void otter__h_bandit_rank(otter__server *srv, const otter__http_req *req, otter_
     rq.arms = arms;
     rq.exclude = excl;
     int ok = 1;
-    if ((j = json_object_get(req->json, "unit")) && !(rq.unit = json_string_value(j))) {
-        otter__resp_error(r, 400, "INVALID", "unit must be a string");
+    /* (a U+0000 inside a string never gets this far: the parser refuses it) */
+    if ((j = json_object_get(req->json, "unit")) &&
+        (!(rq.unit = json_string_value(j)) || !rq.unit[0])) {
+        otter__resp_error(r, 400, "INVALID", "unit must be a non-empty string");
         ok = 0;
     }
-    if (ok && (j = json_object_get(req->json, "event_id")) &&
-        !(rq.event_id = json_string_value(j))) {
-        otter__resp_error(r, 400, "INVALID", "event_id must be a string");
-        ok = 0;
+    if (ok && (j = json_object_get(req->json, "event_id"))) {
+        rq.event_id = json_string_value(j);
+        ok = otter__http_check_event_id(rq.event_id, rq.event_id ? json_string_length(j) : 0, r);
     }
     if (ok && (j = json_object_get(req->json, "defer"))) {
         if (!json_is_boolean(j)) {
@@ -314,12 +315,15 @@ void otter__h_bandit_reward(otter__server *srv, const otter__http_req *req, otte
     if (!otter__http_check_name(name, "bandit name", r) ||
         !otter__json_only(req->json, allowed, "body", r))
         return;
-    const char *id = json_string_value(json_object_get(req->json, "event_id"));
+    json_t *jid = json_object_get(req->json, "event_id");
+    const char *id = json_string_value(jid);
     json_t *rw = json_object_get(req->json, "reward");
     if (!id || !json_is_number(rw)) {
         otter__resp_error(r, 400, "INVALID", "body needs event_id (string) and reward (number)");
         return;
     }
+    if (!otter__http_check_event_id(id, json_string_length(jid), r))
+        return;
     char ent[OTTER__NAME_MAX + 4];
     ent_of(name, ent, sizeof ent);
     otter_error err = {0};
@@ -338,7 +342,8 @@ void otter__h_bandit_reward(otter__server *srv, const otter__http_req *req, otte
 void otter__h_bandit_activate(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     const char *name = req->args[0];
-    if (!otter__http_check_name(name, "bandit name", r))
+    if (!otter__http_check_name(name, "bandit name", r) ||
+        !otter__http_check_event_id(req->args[1], strlen(req->args[1]), r))
         return;
     char ent[OTTER__NAME_MAX + 4];
     ent_of(name, ent, sizeof ent);

@@ -23,6 +23,9 @@ enum {
 #define OTTER__MAX_FEATURES 10000
 #define OTTER__MAX_ITEMS 1000
 #define OTTER__NAME_MAX 128
+/* The largest snapshot id a client may ask for: 2^53 - 1, exact in every JSON reader, and
+ * far enough from 2^63 that the ids otterd picks itself (the last one + 1) stay int64. */
+#define OTTER__SNAPSHOT_ID_MAX 9007199254740991LL
 
 typedef struct otter__http_req {
     const char *method;
@@ -121,6 +124,9 @@ int otter__json_only(const json_t *obj, const char *const *allowed, const char *
                      otter__http_resp *r);
 int otter__http_check_name(const char *name, const char *what, otter__http_resp *r);
 int otter__name_ok(const char *name); /* the same test, without the response */
+/* An event id: 1..OTTER_EVENT_ID_MAX-1 bytes of printable ASCII without space (id may be
+ * NULL: refused). Sets a 400 and returns 0 when it is not. */
+int otter__http_check_event_id(const char *id, size_t len, otter__http_resp *r);
 json_t *otter__json_prediction(const otter_prediction *p);
 json_t *otter__json_params_out(const char *canonical);
 

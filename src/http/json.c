@@ -13,8 +13,50 @@ void otter__resp_json(otter__http_resp *r, int http, json_t *body)
 {
     if (r->json)
         json_decref(r->json);
+    if (!body) { /* jansson refused a value (not UTF-8) or memory ran out: a bug, not 200 */
+        http = 500;
+        body = json_pack("{s:{s:s,s:s}}", "error", "code", "INTERNAL", "message",
+                         "the response could not be encoded as JSON");
+    }
     r->status = http;
-    r->json = body;
+    r->json = body; /* NULL only when out of memory: respond() sends a fixed NOMEM body */
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, surrogates or
+ * code points above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+    unsigned char c = s[0];
+    size_t n = c < 0x80                 ? 1
+               : c >= 0xc2 && c <= 0xdf ? 2
+               : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4
+                                        : 0;
+    if (n == 0 || n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+/* Replaces each byte that does not start a valid UTF-8 sequence with '?'. Messages quote
+ * what the client sent (path segments are raw bytes) and cut it at a byte count, possibly
+ * inside a character; jansson refuses such a string, and the error would have no body. */
+static void utf8_scrub(char *msg)
+{
+    size_t len = strlen(msg);
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq((const unsigned char *)msg + i, len - i);
+        if (n == 0) {
+            msg[i] = '?';
+            n = 1;
+        }
+        i += n;
+    }
 }
 
 void otter__resp_error(otter__http_resp *r, int http, const char *code, const char *fmt, ...)
@@ -24,6 +66,7 @@ void otter__resp_error(otter__http_resp *r, int http, const char *code, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_scrub(msg);
     otter__resp_json(r, http, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 
@@ -51,6 +94,17 @@ int otter__http_check_name(const char *name, const char *what, otter__http_resp 
     if (!ok)
         otter__resp_error(r, 400, "INVALID", "%s '%.140s' must match [A-Za-z0-9_.-]{1,128}", what,
                           name);
+    return ok;
+}
+
+int otter__http_check_event_id(const char *id, size_t len, otter__http_resp *r)
+{
+    int ok = id && len >= 1 && len < OTTER_EVENT_ID_MAX;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = id[i] >= 0x21 && id[i] <= 0x7e;
+    if (!ok)
+        otter__resp_error(r, 400, "INVALID", "event_id must be 1..%d printable ASCII bytes",
+                          OTTER_EVENT_ID_MAX - 1);
     return ok;
 }
 

@@ -272,6 +272,7 @@ static otter_status list_one(void *ud, const otter_entity_info *info)
     json_object_set_new(o, "name", json_string(info->name + 2));
     json_object_set_new(o, c->kind == MODEL_KIND ? "type" : "policy", json_string(info->type));
     json_object_set_new(o, "version", json_integer((json_int_t)info->version));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)info->bytes));
     json_array_append_new(c->arr, o);
     return OTTER_OK;
 }
@@ -309,14 +310,8 @@ static int event_id_of(const json_t *obj, int want, char *id, size_t cap, otter_
     }
     if (given) {
         const char *s = json_string_value(given);
-        size_t n = s ? strlen(s) : 0;
-        int ok = s && n >= 1 && n < OTTER_EVENT_ID_MAX;
-        for (size_t i = 0; ok && i < n; i++)
-            ok = s[i] >= 0x21 && s[i] <= 0x7e;
-        if (!ok) {
-            otter__resp_error(r, 400, "INVALID", "event_id must be 1..63 printable ASCII bytes");
+        if (!otter__http_check_event_id(s, s ? json_string_length(given) : 0, r))
             return -1;
-        }
         snprintf(id, cap, "%s", s);
         return 1;
     }
@@ -335,18 +330,18 @@ static int event_id_of(const json_t *obj, int want, char *id, size_t cap, otter_
 static int64_t deadline_of(const json_t *obj, otter__http_resp *r)
 {
     json_t *ttl = json_object_get(obj, "ttl");
-    double secs = 86400;
+    json_int_t secs = 86400;
     if (ttl) {
-        if (!json_is_number(ttl) || !(json_number_value(ttl) > 0) ||
-            json_number_value(ttl) > 30.0 * 86400) {
-            otter__resp_error(r, 400, "INVALID", "ttl must be seconds in (0, 2592000]");
+        if (!json_is_integer(ttl) || json_integer_value(ttl) < 1 ||
+            json_integer_value(ttl) > 30 * 86400) {
+            otter__resp_error(r, 400, "INVALID", "ttl must be whole seconds in [1, 2592000]");
             return -1;
         }
-        secs = json_number_value(ttl);
+        secs = json_integer_value(ttl);
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (int64_t)(secs * 1000);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (int64_t)secs * 1000;
 }
 
 static void model_predict(otter__server *srv, const otter__http_req *req, otter__http_resp *r)

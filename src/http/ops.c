@@ -185,8 +185,10 @@ void otter__h_snapshot_take(otter__server *srv, const otter__http_req *req, otte
         if (!otter__json_only(req->json, allowed, "body", r))
             return;
         json_t *j = json_object_get(req->json, "id");
-        if (j && (!json_is_integer(j) || json_integer_value(j) < 1)) {
-            otter__resp_error(r, 400, "INVALID", "id must be a positive integer");
+        if (j && (!json_is_integer(j) || json_integer_value(j) < 1 ||
+                  json_integer_value(j) > OTTER__SNAPSHOT_ID_MAX)) {
+            otter__resp_error(r, 400, "INVALID", "id must be an integer in [1, %lld]",
+                              OTTER__SNAPSHOT_ID_MAX);
             return;
         }
         id = j ? (uint64_t)json_integer_value(j) : 0;
@@ -222,11 +224,12 @@ void otter__h_snapshot_list(otter__server *srv, const otter__http_req *req, otte
 
 void otter__h_snapshot_restore(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
+    /* digits only: strtoull alone would take "-1", "+1" and leading spaces */
+    const char *arg = req->args[0];
     char *end = NULL;
-    unsigned long long id = strtoull(req->args[0], &end, 10);
-    if (!*req->args[0] || *end || id == 0) {
-        otter__resp_error(r, 400, "INVALID", "snapshot id '%.40s' is not a positive integer",
-                          req->args[0]);
+    unsigned long long id = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &end, 10) : 0;
+    if (!id || *end) {
+        otter__resp_error(r, 400, "INVALID", "snapshot id '%.40s' is not a positive integer", arg);
         return;
     }
     otter_error err = {0};

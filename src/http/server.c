@@ -275,6 +275,8 @@ static void count(otter__server *srv, size_t route, int status, const struct tim
     atomic_fetch_add(&st->lat_sum_us, us);
 }
 
+static const char oom[] = "{\"error\":{\"code\":\"NOMEM\",\"message\":\"out of memory\"}}";
+
 static enum MHD_Result respond(struct MHD_Connection *c, otter__http_resp *r)
 {
     struct MHD_Response *resp;
@@ -282,8 +284,6 @@ static enum MHD_Result respond(struct MHD_Connection *c, otter__http_resp *r)
     if (r->json) {
         char *text = json_dumps(r->json, JSON_COMPACT);
         if (!text) {
-            static const char oom[] =
-                "{\"error\":{\"code\":\"NOMEM\",\"message\":\"out of memory\"}}";
             resp = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom,
                                                    MHD_RESPMEM_PERSISTENT);
             r->status = 503;
@@ -292,6 +292,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, otter__http_resp *r)
     } else if (r->raw_type) {
         resp = MHD_create_response_from_buffer(r->raw.len, r->raw.data, MHD_RESPMEM_MUST_COPY);
         type = r->raw_type;
+    } else if (r->status != 204) { /* otter__resp_json could not even build its error */
+        resp = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
+        r->status = 503;
     } else
         resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp)
