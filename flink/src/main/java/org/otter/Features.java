@@ -259,6 +259,7 @@ public final class Features {
         }
         byte[] b = utf8.get(s);
         if (b == null) {
+            checkSurrogates(s, what);
             b = s.getBytes(StandardCharsets.UTF_8);
             if (b.length > MAX_STR) {
                 throw new OtterException("INVALID", what + " is longer than 65535 UTF-8 bytes");
@@ -268,6 +269,23 @@ public final class Features {
             }
         }
         return b;
+    }
+
+    /** String.getBytes would turn an unpaired surrogate into '?': refuse it instead. */
+    private static void checkSurrogates(String s, String what) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!Character.isSurrogate(c)) {
+                continue;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+                continue;
+            }
+            throw new OtterException("INVALID",
+                    what + " contains an unpaired surrogate (not valid UTF-8)");
+        }
     }
 
     /** Appends the sealed records of rows to a batch buffer; used by the batch calls. */
