@@ -424,6 +424,38 @@ JNIEXPORT jlongArray JNICALL Java_org_otter_Native_storeImport(JNIEnv *, jclass,
 
 /*
  * Class:     org_otter_Native
+ * Method:    storeEventPut
+ * Signature: (JILjava/lang/String;Ljava/lang/String;[BJ)Z
+ */
+JNIEXPORT jboolean JNICALL Java_org_otter_Native_storeEventPut(JNIEnv *, jclass, jlong, jint,
+                                                               jstring, jstring, jbyteArray, jlong);
+
+/*
+ * Class:     org_otter_Native
+ * Method:    storeEventTake
+ * Signature: (JILjava/lang/String;Ljava/lang/String;)[B
+ */
+JNIEXPORT jbyteArray JNICALL Java_org_otter_Native_storeEventTake(JNIEnv *, jclass, jlong, jint,
+                                                                  jstring, jstring);
+
+/*
+ * Class:     org_otter_Native
+ * Method:    storeImportNext
+ * Signature: (JLjava/io/InputStream;[B)[J
+ */
+JNIEXPORT jlongArray JNICALL Java_org_otter_Native_storeImportNext(JNIEnv *, jclass, jlong, jobject,
+                                                                   jbyteArray);
+
+/*
+ * Class:     org_otter_Native
+ * Method:    storeExportKeyGroups
+ * Signature: (JJIILorg/otter/NativeStore/KeyGroupSink;[B)I
+ */
+JNIEXPORT jint JNICALL Java_org_otter_Native_storeExportKeyGroups(JNIEnv *, jclass, jlong, jlong,
+                                                                  jint, jint, jobject, jbyteArray);
+
+/*
+ * Class:     org_otter_Native
  * Method:    storeDropKeyGroups
  * Signature: (JII)V
  */

@@ -1764,6 +1764,61 @@ JNIEXPORT jint JNICALL Java_org_otter_Native_storeFeedback(JNIEnv *env, jclass c
     return code;
 }
 
+/* Generic pending events (otter_store_event_put / _take): a payload kept under an id in
+ * the entity's key group until taken or expired; the entity need not exist. */
+JNIEXPORT jboolean JNICALL Java_org_otter_Native_storeEventPut(JNIEnv *env, jclass cls, jlong h,
+                                                               jint kg, jstring name, jstring id,
+                                                               jbyteArray payload, jlong deadline)
+{
+    jstore *js;
+    jtext n, e;
+    if (entity_args(env, h, kg, name, &js, &n) != 0)
+        return JNI_FALSE;
+    jboolean put = JNI_FALSE;
+    if (!payload)
+        throwf(env, OTTER_INVALID, "payload is required (got null)");
+    else if (jtext_get(env, id, &e, "event id", 1, OTTER_EVENT_ID_MAX - 1) == 0) {
+        jsize len = (*env)->GetArrayLength(env, payload);
+        jbyte *p = (*env)->GetByteArrayElements(env, payload, NULL);
+        if (p) {
+            otter_error err = {0};
+            otter_status st = otter_store_event_put(js->s, (uint16_t)kg, n.s, e.s, p, (size_t)len,
+                                                    (int64_t)deadline, &err);
+            (*env)->ReleaseByteArrayElements(env, payload, p, JNI_ABORT);
+            if (st == OTTER_OK)
+                put = JNI_TRUE;
+            else if (st != OTTER_EXISTS)
+                throw_err(env, &err, st);
+        }
+        jtext_free(&e);
+    }
+    jtext_free(&n);
+    return put;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_otter_Native_storeEventTake(JNIEnv *env, jclass cls, jlong h,
+                                                                  jint kg, jstring name, jstring id)
+{
+    jstore *js;
+    jtext n, e;
+    if (entity_args(env, h, kg, name, &js, &n) != 0)
+        return NULL;
+    jbyteArray out = NULL;
+    if (jtext_get(env, id, &e, "event id", 1, OTTER_EVENT_ID_MAX - 1) == 0) {
+        otter_buf b = OTTER_BUF_INIT;
+        otter_error err = {0};
+        otter_status st = otter_store_event_take(js->s, (uint16_t)kg, n.s, e.s, &b, &err);
+        if (st == OTTER_OK)
+            out = new_bytes(env, b.data, b.len);
+        else if (st != OTTER_NOT_FOUND)
+            throw_err(env, &err, st);
+        otter_buf_free(&b);
+        jtext_free(&e);
+    }
+    jtext_free(&n);
+    return out;
+}
+
 JNIEXPORT jbyteArray JNICALL Java_org_otter_Native_storeRank(
     JNIEnv *env, jclass cls, jlong h, jint kg, jstring name, jobject bb, jint len, jstring id,
     jobjectArray cand, jobjectArray excl, jstring unit, jboolean defer, jlong now)
@@ -2129,6 +2184,74 @@ JNIEXPORT jlongArray JNICALL Java_org_otter_Native_storeImport(JNIEnv *env, jcla
     }
     jlong v[2] = {(jlong)ne, (jlong)nv};
     return new_longs(env, v, 2);
+}
+
+JNIEXPORT jlongArray JNICALL Java_org_otter_Native_storeImportNext(JNIEnv *env, jclass cls, jlong h,
+                                                                   jobject in, jbyteArray chunk)
+{
+    jstore *js = handle(env, h, JH_STORE);
+    jstream s;
+    if (!js || stream_args(env, in, chunk, "input stream", &s))
+        return NULL;
+    otter_error err = {0};
+    uint64_t ne = 0, nv = 0;
+    otter_status st = otter_store_import_next(js->s, stream_read, &s, &ne, &nv, &err);
+    if (st != OTTER_OK) {
+        throw_err(env, &err, st);
+        return NULL;
+    }
+    jlong v[2] = {(jlong)ne, (jlong)nv};
+    return new_longs(env, v, 2);
+}
+
+/* Exports every non-empty key group of [lo, hi] of snapshot id as its own stream, from
+ * one open snapshot: for each, sink.startKeyGroup(kg) gives the OutputStream to write it
+ * to. Returns how many key groups were written, or -1 with an exception pending. */
+JNIEXPORT jint JNICALL Java_org_otter_Native_storeExportKeyGroups(JNIEnv *env, jclass cls, jlong h,
+                                                                  jlong id, jint lo, jint hi,
+                                                                  jobject sink, jbyteArray chunk)
+{
+    jstore *js = handle(env, h, JH_STORE);
+    if (!js || range_args(env, lo, hi) != 0)
+        return -1;
+    if (!sink || !chunk || (*env)->GetArrayLength(env, chunk) < 1) {
+        throwf(env, OTTER_INVALID, "key-group sink is required (got null)");
+        return -1;
+    }
+    jclass sc = (*env)->GetObjectClass(env, sink);
+    jmethodID start = (*env)->GetMethodID(env, sc, "startKeyGroup", "(I)Ljava/io/OutputStream;");
+    if (!start)
+        return -1; /* NoSuchMethodError pending */
+    otter_error err = {0};
+    otter_snapshot_reader *r = NULL;
+    otter_status st = otter_snapshot_reader_create(js->s, (uint64_t)id, &r, &err);
+    jint n = 0;
+    int kg = -1;
+    for (jint from = lo; st == OTTER_OK && from <= hi; from = kg + 1) {
+        st = otter_snapshot_reader_next_group(r, (uint16_t)from, (uint16_t)hi, &kg, &err);
+        if (st != OTTER_OK || kg < 0)
+            break;
+        jobject out = (*env)->CallObjectMethod(env, sink, start, (jint)kg);
+        if ((*env)->ExceptionCheck(env)) {
+            st = OTTER_IO;
+            break;
+        }
+        jstream s;
+        if (stream_args(env, out, chunk, "the sink's output stream", &s)) {
+            st = OTTER_INVALID;
+            break;
+        }
+        st = otter_snapshot_reader_export(r, (uint16_t)kg, (uint16_t)kg, stream_write, &s, &err);
+        (*env)->DeleteLocalRef(env, out);
+        n++;
+    }
+    otter_snapshot_reader_destroy(r);
+    if (st != OTTER_OK) {
+        if (!(*env)->ExceptionCheck(env)) /* the sink's or stream's own exception wins */
+            throw_err(env, &err, st);
+        return -1;
+    }
+    return n;
 }
 
 JNIEXPORT void JNICALL Java_org_otter_Native_storeDropKeyGroups(JNIEnv *env, jclass cls, jlong h,

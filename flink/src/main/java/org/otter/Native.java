@@ -161,6 +161,17 @@ final class Native {
 
     static native long[] storeImport(long h, InputStream in, byte[] chunk) throws IOException;
 
+    static native boolean storeEventPut(long h, int kg, String name, String eventId,
+            byte[] payload, long deadlineMs);
+
+    static native byte[] storeEventTake(long h, int kg, String name, String eventId);
+
+    static native long[] storeImportNext(long h, InputStream in, byte[] chunk)
+            throws IOException;
+
+    static native int storeExportKeyGroups(long h, long id, int kgLo, int kgHi,
+            NativeStore.KeyGroupSink sink, byte[] chunk) throws IOException;
+
     static native void storeDropKeyGroups(long h, int kgLo, int kgHi);
 
     static native byte[] storeGetState(long h, int kg, String name);

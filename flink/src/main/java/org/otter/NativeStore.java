@@ -448,6 +448,51 @@ public final class NativeStore implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Keeps a payload of the caller's own as a pending event under (key group, entity,
+     * eventId) until {@link #eventTake} takes it or deadlineMs passes ({@link #expire}
+     * returns it then, without the payload). The entity need not exist; the payload moves
+     * with its key group in {@link #export}/{@link #importFrom} like every pending event.
+     * The Flink learning operator holds labels that arrive before their event this way.
+     *
+     * @param keyGroup the key group
+     * @param entity the entity name the event belongs to (1..255 bytes, no '/')
+     * @param eventId the event id (printable ASCII, 1..63 bytes)
+     * @param payload the bytes to keep
+     * @param deadlineMs when it expires, ms since the epoch
+     * @return true when stored; false when that id is pending already (nothing changed)
+     * @throws OtterException INVALID for a bad name, id, key group or a null payload; IO
+     */
+    public boolean eventPut(int keyGroup, String entity, String eventId, byte[] payload,
+            long deadlineMs) {
+        lock.readLock().lock();
+        try {
+            return Native.storeEventPut(handle.get(), keyGroup, entity, eventId, payload,
+                    deadlineMs);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Takes a pending event put by {@link #eventPut} (exactly once).
+     *
+     * @param keyGroup the key group
+     * @param entity the entity name
+     * @param eventId the event id
+     * @return its payload, or null when there is no such pending event (never put, taken
+     *     already or expired)
+     * @throws OtterException INVALID for a bad name, id or key group; IO
+     */
+    public byte[] eventTake(int keyGroup, String entity, String eventId) {
+        lock.readLock().lock();
+        try {
+            return Native.storeEventTake(handle.get(), keyGroup, entity, eventId);
+        } finally {
+            release();
+        }
+    }
+
     // ---- bandits ----------------------------------------------------------------
 
     /**
@@ -716,6 +761,72 @@ public final class NativeStore implements AutoCloseable {
         lock.readLock().lock();
         try {
             return Native.storeImport(handle.get(), in, new byte[65536]);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Where {@link #exportKeyGroups} writes each key group: Flink's raw keyed state stream,
+     * which must be told where a key group starts.
+     */
+    @FunctionalInterface
+    public interface KeyGroupSink {
+        /**
+         * Called before key group {@code keyGroup} is written, in ascending order, once per
+         * non-empty key group.
+         *
+         * @param keyGroup the key group about to be written
+         * @return the stream to write its export stream to (not closed by the store)
+         * @throws IOException to stop the export
+         */
+        OutputStream startKeyGroup(int keyGroup) throws IOException;
+    }
+
+    /**
+     * Writes every key group of [kgLo, kgHi] of snapshot {@code snapshotId} that holds an
+     * entity or a pending event as its own export stream (the format of {@link #export}
+     * for the range [kg, kg]), in ascending order, from one open snapshot: what an operator
+     * does at a Flink checkpoint for its subtask's key-group range. Empty key groups are
+     * skipped without being read or announced. Read each stream back with
+     * {@link #importNext}.
+     *
+     * @param snapshotId the snapshot (&gt; 0)
+     * @param kgLo first key group
+     * @param kgHi last key group
+     * @param sink gives the stream for each key group
+     * @return how many key groups were written
+     * @throws IOException what the sink or a stream threw (the export stops)
+     * @throws OtterException NOT_FOUND for an unknown snapshot; INVALID for a bad range, id
+     *     0 or a null sink or stream; IO
+     */
+    public int exportKeyGroups(long snapshotId, int kgLo, int kgHi, KeyGroupSink sink)
+            throws IOException {
+        lock.readLock().lock();
+        try {
+            return Native.storeExportKeyGroups(handle.get(), snapshotId, kgLo, kgHi, sink,
+                    new byte[65536]);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Reads one export stream from {@code in}, up to and including its trailer, and leaves
+     * whatever follows unread (the stream asks {@code in} for exactly the bytes it still
+     * needs): for export streams laid end to end, such as the key groups of Flink's raw
+     * keyed state. Checks and applies like {@link #importFrom}.
+     *
+     * @param in the stream (not closed)
+     * @return {entities, events} it held
+     * @throws IOException what in threw
+     * @throws OtterException CORRUPT (naming the record) for a damaged or truncated stream;
+     *     VERSION; INVALID for null
+     */
+    public long[] importNext(InputStream in) throws IOException {
+        lock.readLock().lock();
+        try {
+            return Native.storeImportNext(handle.get(), in, new byte[65536]);
         } finally {
             release();
         }
