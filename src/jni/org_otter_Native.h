@@ -248,6 +248,34 @@ JNIEXPORT jlongArray JNICALL Java_org_otter_Native_banditInfo(JNIEnv *, jclass, 
 
 /*
  * Class:     org_otter_Native
+ * Method:    genCreate
+ * Signature: (Ljava/lang/String;Ljava/lang/String;J)J
+ */
+JNIEXPORT jlong JNICALL Java_org_otter_Native_genCreate(JNIEnv *, jclass, jstring, jstring, jlong);
+
+/*
+ * Class:     org_otter_Native
+ * Method:    genFree
+ * Signature: (J)V
+ */
+JNIEXPORT void JNICALL Java_org_otter_Native_genFree(JNIEnv *, jclass, jlong);
+
+/*
+ * Class:     org_otter_Native
+ * Method:    genMetaNames
+ * Signature: (J)[Ljava/lang/String;
+ */
+JNIEXPORT jobjectArray JNICALL Java_org_otter_Native_genMetaNames(JNIEnv *, jclass, jlong);
+
+/*
+ * Class:     org_otter_Native
+ * Method:    genNext
+ * Signature: (J)[B
+ */
+JNIEXPORT jbyteArray JNICALL Java_org_otter_Native_genNext(JNIEnv *, jclass, jlong);
+
+/*
+ * Class:     org_otter_Native
  * Method:    storeOpen
  * Signature: (Ljava/lang/String;IJ)J
  */

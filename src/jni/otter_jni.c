@@ -363,8 +363,8 @@ static otter_params *params_get(JNIEnv *env, jstring js)
 
 #define JH_MAGIC 0x4f4a4e49u /* "OJNI" */
 #define JH_DEAD 0xdeadbeefu
-enum { JH_LEARNER = 1, JH_BANDIT = 2, JH_STORE = 3 };
-static const char *const kind_name[] = {"?", "learner", "bandit", "store"};
+enum { JH_LEARNER = 1, JH_BANDIT = 2, JH_STORE = 3, JH_GEN = 4 };
+static const char *const kind_name[] = {"?", "learner", "bandit", "store", "generator"};
 
 typedef struct jhead {
     uint32_t magic, kind;
@@ -2397,4 +2397,133 @@ JNIEXPORT jlong JNICALL Java_org_otter_Native_storeNativeBytes(JNIEnv *env, jcla
     if (st != OTTER_OK)
         throw_err(env, &err, st);
     return (jlong)total;
+}
+
+/* ---- stream generators (the rows of `otter gen`) ---- */
+
+typedef struct jgen {
+    jhead h;
+    otter_gen *g;
+    otter_instance *inst;
+    otter_buf buf;
+} jgen;
+
+static void gen_free(jgen *jg)
+{
+    if (!jg)
+        return;
+    otter_gen_destroy(jg->g);
+    otter_instance_destroy(jg->inst);
+    otter_buf_free(&jg->buf);
+    otter_context_destroy(jg->h.ctx);
+    free(jg);
+}
+
+JNIEXPORT jlong JNICALL Java_org_otter_Native_genCreate(JNIEnv *env, jclass cls, jstring type,
+                                                        jstring params, jlong seed)
+{
+    jtext t;
+    if (jtext_get(env, type, &t, "generator type", 1, 255) != 0)
+        return 0;
+    otter_params *p = params_get(env, params);
+    jgen *jg = p ? calloc(1, sizeof *jg) : NULL;
+    if (p && !jg)
+        throwf(env, OTTER_NOMEM, "cannot allocate a generator handle");
+    if (jg) {
+        jg->h.magic = JH_MAGIC;
+        jg->h.kind = JH_GEN;
+        otter_error err = {0};
+        otter_status st = otter_context_create(&jg->h.ctx, &err);
+        if (st == OTTER_OK)
+            st = otter_instance_create(&jg->inst, &err);
+        if (st == OTTER_OK)
+            st = otter_gen_create(jg->h.ctx, t.s, p, (uint64_t)seed, &jg->g, &err);
+        if (st != OTTER_OK) {
+            gen_free(jg);
+            jg = NULL;
+            throw_err(env, &err, st);
+        }
+    }
+    otter_params_destroy(p);
+    jtext_free(&t);
+    return (jlong)(intptr_t)jg;
+}
+
+JNIEXPORT void JNICALL Java_org_otter_Native_genFree(JNIEnv *env, jclass cls, jlong h)
+{
+    gen_free(handle_for_free(h, JH_GEN));
+}
+
+JNIEXPORT jobjectArray JNICALL Java_org_otter_Native_genMetaNames(JNIEnv *env, jclass cls, jlong h)
+{
+    jgen *jg = handle(env, h, JH_GEN);
+    if (!jg)
+        return NULL;
+    const otter_gen_type *t = otter_gen_type_of(jg->g);
+    jobjectArray a = (*env)->NewObjectArray(env, (jsize)t->n_meta, string_class, NULL);
+    for (size_t i = 0; a && i < t->n_meta; i++) {
+        jstring s = (*env)->NewStringUTF(env, t->meta_names[i]);
+        if (!s)
+            return NULL;
+        (*env)->SetObjectArrayElement(env, a, (jsize)i, s);
+        (*env)->DeleteLocalRef(env, s);
+    }
+    return a;
+}
+
+static otter_status put_u16str(otter_buf *b, const char *s, otter_error *err)
+{
+    size_t n = strlen(s);
+    uint8_t l[2] = {(uint8_t)n, (uint8_t)(n >> 8)};
+    otter_status st = otter_buf_append(b, l, 2, err);
+    return st == OTTER_OK ? otter_buf_append(b, s, n, err) : st;
+}
+
+/* The next row as bytes in the host order (little-endian: the jar carries x86-64 only): f64 label,
+ * u32 meta count, f64 meta..., u32 feature count, per feature u8 kind (0 numeric, 1 categorical),
+ * str16 namespace, str16 name, then f64 value or str16 category (str16: u16 length, UTF-8 bytes).
+ */
+JNIEXPORT jbyteArray JNICALL Java_org_otter_Native_genNext(JNIEnv *env, jclass cls, jlong h)
+{
+    jgen *jg = handle(env, h, JH_GEN);
+    if (!jg)
+        return NULL;
+    otter_error err = {0};
+    otter_gen_row row;
+    otter_status st = otter_gen_next(jg->g, jg->inst, &row, &err);
+    size_t n_meta = otter_gen_type_of(jg->g)->n_meta;
+    size_t n = otter_instance_size(jg->inst);
+    otter_buf *b = &jg->buf;
+    b->len = 0;
+    uint8_t w[8];
+    if (st == OTTER_OK) {
+        memcpy(w, &row.label, 8);
+        st = otter_buf_append(b, w, 8, &err);
+    }
+    uint32_t c = (uint32_t)n_meta;
+    if (st == OTTER_OK)
+        st = otter_buf_append(b, &c, 4, &err);
+    for (size_t i = 0; st == OTTER_OK && i < n_meta; i++)
+        st = otter_buf_append(b, &row.meta[i], 8, &err);
+    c = (uint32_t)n;
+    if (st == OTTER_OK)
+        st = otter_buf_append(b, &c, 4, &err);
+    for (size_t i = 0; st == OTTER_OK && i < n; i++) {
+        otter_feature f;
+        st = otter_instance_feature(jg->inst, i, &f, &err);
+        uint8_t kind = f.category ? 1 : 0;
+        if (st == OTTER_OK)
+            st = otter_buf_append(b, &kind, 1, &err);
+        if (st == OTTER_OK)
+            st = put_u16str(b, f.ns, &err);
+        if (st == OTTER_OK)
+            st = put_u16str(b, f.name, &err);
+        if (st == OTTER_OK)
+            st = kind ? put_u16str(b, f.category, &err) : otter_buf_append(b, &f.value, 8, &err);
+    }
+    if (st != OTTER_OK) {
+        throw_err(env, &err, st);
+        return NULL;
+    }
+    return new_bytes(env, b->data, b->len);
 }

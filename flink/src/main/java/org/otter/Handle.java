@@ -19,6 +19,7 @@ final class Handle {
     static final int LEARNER = 1;
     static final int BANDIT = 2;
     static final int STORE = 3;
+    static final int GENERATOR = 4;
 
     private final AtomicLong address;
     private final Cleaner.Cleanable cleanable;
@@ -63,6 +64,9 @@ final class Handle {
                     break;
                 case BANDIT:
                     Native.banditFree(a);
+                    break;
+                case GENERATOR:
+                    Native.genFree(a);
                     break;
                 default:
                     Native.storeClose(a);

@@ -104,6 +104,16 @@ final class Native {
     /** {pending, bytes}. */
     static native long[] banditInfo(long h);
 
+    // ---- generators --------------------------------------------------------------
+
+    static native long genCreate(String type, String params, long seed);
+
+    static native void genFree(long h);
+
+    static native String[] genMetaNames(long h);
+
+    static native byte[] genNext(long h);
+
     // ---- the store ---------------------------------------------------------------
 
     static native long storeOpen(String dir, int durability, long cacheBytes);
