@@ -34,13 +34,13 @@ import org.apache.flink.streaming.util.TestStreamEnvironment;
  * What the MiniCluster tests share: environments with Flink 2 configuration keys, a
  * deterministic multiplexed input, a failure injector, and a collecting Sink v2.
  */
-final class JobSupport {
+public final class JobSupport {
     private JobSupport() {}
 
-    static final int MAX_PARALLELISM = 128;
+    public static final int MAX_PARALLELISM = 128;
 
     /** A job's configuration: checkpoints every 100 ms to a directory, fixed-delay restarts. */
-    static Configuration config(Path checkpoints) {
+    public static Configuration config(Path checkpoints) {
         Configuration c = new Configuration();
         c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(100));
         c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
@@ -51,12 +51,12 @@ final class JobSupport {
         return c;
     }
 
-    static Configuration restoreFrom(Configuration c, String savepoint) {
+    public static Configuration restoreFrom(Configuration c, String savepoint) {
         c.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         return c;
     }
 
-    static TestStreamEnvironment env(MiniCluster cluster, Configuration conf, int parallelism) {
+    public static TestStreamEnvironment env(MiniCluster cluster, Configuration conf, int parallelism) {
         TestStreamEnvironment env =
                 new TestStreamEnvironment(cluster, conf, parallelism, List.of(), List.of());
         env.setMaxParallelism(MAX_PARALLELISM);
@@ -105,22 +105,22 @@ final class JobSupport {
     // ---- failure injection ------------------------------------------------------
 
     /** What a {@link FailOnce} saw, per test run (same JVM as the MiniCluster). */
-    static final class Probe {
-        final AtomicLong[] seen = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+    public static final class Probe {
+        public final AtomicLong[] seen = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
         final AtomicLong checkpointsBeforeFailure = new AtomicLong();
-        volatile long restoredCheckpoint = -1;
-        volatile boolean failed;
+        public volatile long restoredCheckpoint = -1;
+        public volatile boolean failed;
         volatile long deletedDirectories = -1;
     }
 
-    static final Map<String, Probe> PROBES = new ConcurrentHashMap<>();
+    public static final Map<String, Probe> PROBES = new ConcurrentHashMap<>();
 
     /**
      * Passes records through; on attempt 0, at record {@code failAt} or later once a
      * checkpoint has completed, optionally deletes every Otter store directory under
      * {@code wipe} (a lost local disk), then throws.
      */
-    static final class FailOnce<T> extends RichMapFunction<T, T>
+    public static final class FailOnce<T> extends RichMapFunction<T, T>
             implements CheckpointedFunction, CheckpointListener {
         private static final long serialVersionUID = 1L;
         final String run;
@@ -130,7 +130,7 @@ final class JobSupport {
         transient int attempt;
         transient long n;
 
-        FailOnce(String run, long failAt, String wipe) {
+        public FailOnce(String run, long failAt, String wipe) {
             this.run = run;
             this.failAt = failAt;
             this.wipe = wipe;
@@ -185,7 +185,7 @@ final class JobSupport {
         return dirs.size();
     }
 
-    static List<Path> stores(Path base) throws IOException {
+    public static List<Path> stores(Path base) throws IOException {
         if (!Files.isDirectory(base)) {
             return List.of();
         }
@@ -200,17 +200,17 @@ final class JobSupport {
     static final Map<String, Collection<Object>> COLLECTED = new ConcurrentHashMap<>();
 
     @SuppressWarnings("unchecked")
-    static <T> List<T> collected(String run) {
+    public static <T> List<T> collected(String run) {
         return new ArrayList<>((Collection<T>) (Collection<?>) COLLECTED.getOrDefault(run,
                 new ConcurrentLinkedQueue<>()));
     }
 
     /** A Sink v2 that appends every record to {@link #COLLECTED}{@code [run]}. */
-    static final class Collect<T> implements Sink<T> {
+    public static final class Collect<T> implements Sink<T> {
         private static final long serialVersionUID = 1L;
         final String run;
 
-        Collect(String run) {
+        public Collect(String run) {
             this.run = run;
         }
 
