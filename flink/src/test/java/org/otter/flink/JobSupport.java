@@ -37,9 +37,15 @@ import org.apache.flink.streaming.util.TestStreamEnvironment;
 public final class JobSupport {
     private JobSupport() {}
 
+    /** The max parallelism of every test job (key groups 0..127). */
     public static final int MAX_PARALLELISM = 128;
 
-    /** A job's configuration: checkpoints every 100 ms to a directory, fixed-delay restarts. */
+    /**
+     * A job's configuration: checkpoints every 100 ms to a directory, fixed-delay restarts.
+     *
+     * @param checkpoints the checkpoint directory
+     * @return the configuration
+     */
     public static Configuration config(Path checkpoints) {
         Configuration c = new Configuration();
         c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(100));
@@ -51,11 +57,26 @@ public final class JobSupport {
         return c;
     }
 
+    /**
+     * Restores the job from a savepoint or checkpoint.
+     *
+     * @param c the configuration
+     * @param savepoint its path
+     * @return c
+     */
     public static Configuration restoreFrom(Configuration c, String savepoint) {
         c.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         return c;
     }
 
+    /**
+     * An environment on the test's MiniCluster with max parallelism 128.
+     *
+     * @param cluster the cluster
+     * @param conf the job configuration
+     * @param parallelism the default parallelism
+     * @return the environment
+     */
     public static TestStreamEnvironment env(MiniCluster cluster, Configuration conf, int parallelism) {
         TestStreamEnvironment env =
                 new TestStreamEnvironment(cluster, conf, parallelism, List.of(), List.of());
@@ -106,13 +127,20 @@ public final class JobSupport {
 
     /** What a {@link FailOnce} saw, per test run (same JVM as the MiniCluster). */
     public static final class Probe {
+        /** An empty probe. */
+        public Probe() {}
+
+        /** Records seen by attempt 0, 1 and later ones. */
         public final AtomicLong[] seen = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
         final AtomicLong checkpointsBeforeFailure = new AtomicLong();
+        /** The checkpoint a later attempt restored, or -1. */
         public volatile long restoredCheckpoint = -1;
+        /** Whether the failure was injected. */
         public volatile boolean failed;
         volatile long deletedDirectories = -1;
     }
 
+    /** Probes by run name. */
     public static final Map<String, Probe> PROBES = new ConcurrentHashMap<>();
 
     /**
@@ -130,6 +158,11 @@ public final class JobSupport {
         transient int attempt;
         transient long n;
 
+        /**
+         * @param run the run's name (its probe)
+         * @param failAt the record to fail at (-1: never)
+         * @param wipe a directory whose store directories to delete before failing, or null
+         */
         public FailOnce(String run, long failAt, String wipe) {
             this.run = run;
             this.failAt = failAt;
@@ -185,6 +218,13 @@ public final class JobSupport {
         return dirs.size();
     }
 
+    /**
+     * The Otter store directories under a base directory.
+     *
+     * @param base the base directory
+     * @return the directories
+     * @throws IOException when it cannot be listed
+     */
     public static List<Path> stores(Path base) throws IOException {
         if (!Files.isDirectory(base)) {
             return List.of();
@@ -199,6 +239,13 @@ public final class JobSupport {
 
     static final Map<String, Collection<Object>> COLLECTED = new ConcurrentHashMap<>();
 
+    /**
+     * What a {@link Collect} sink of a run received.
+     *
+     * @param <T> the record type
+     * @param run the run's name
+     * @return the records
+     */
     @SuppressWarnings("unchecked")
     public static <T> List<T> collected(String run) {
         return new ArrayList<>((Collection<T>) (Collection<?>) COLLECTED.getOrDefault(run,
@@ -210,6 +257,7 @@ public final class JobSupport {
         private static final long serialVersionUID = 1L;
         final String run;
 
+        /** @param run the run's name */
         public Collect(String run) {
             this.run = run;
         }
