@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: a -Werror build with `make check` (unit, contract,
 # data-driven and black-box CLI tests), schemathesis against otterd (tests/schemathesis.sh),
-# `make distcheck`, and the unit tests again under AddressSanitizer +
-# UndefinedBehaviorSanitizer. Prints a summary line at the end.
+# the Java API, JNI library and Flink operators (`make check-flink`: Maven builds flink/
+# and runs its JUnit tests against the packaged jar), `make distcheck`, and the unit tests
+# again under AddressSanitizer + UndefinedBehaviorSanitizer. Prints a summary line at the
+# end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -23,6 +25,9 @@ schemathesis=skipped
 if [ $status -eq 0 ]; then
     if bash tests/schemathesis.sh; then schemathesis=passed; else schemathesis=failed; status=1; fi
 fi
+# the Java API over libotter_jni.so (JUnit 5, Maven; one Maven build at a time)
+rm -rf flink/target/surefire-reports
+make check-flink || status=1
 if [ $status -eq 0 ] && [ "${OTTER_SKIP_DISTCHECK:-0}" != 1 ]; then
     make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null || status=1
 fi
@@ -49,6 +54,13 @@ checks=$(cat tests/*.log asan-build/build/tests/*.log 2>/dev/null |
          sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)/\1 \2 \3/p' |
          awk '{c+=$1; f+=$2+$3} END {printf "%d %d", c, f}')
 echo "Check unit tests: ${checks% *} checks, ${checks#* } failed or errored (normal + ASan/UBSan runs)"
+# JUnit (flink/): surefire's per-class summaries
+java=$(cat flink/target/surefire-reports/*.txt 2>/dev/null |
+       sed -n 's/^Tests run: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/p' |
+       awk '{r+=$1; f+=$2+$3} END {printf "%d %d", r, f}')
+echo "JUnit tests (flink/): ${java% *} run, ${java#* } failed or errored"
+passed=$((passed + ${java% *} - ${java#* })); failed=$((failed + ${java#* }))
+[ "${java% *}" -gt 0 ] || { echo "no JUnit test ran"; status=1; }
 [ $failed -eq 0 ] && [ $status -eq 0 ] || status=1
 echo "tests: $passed passed, $failed failed"
 exit $status

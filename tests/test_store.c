@@ -644,6 +644,117 @@ START_TEST(key_groups_split_merge)
 }
 END_TEST
 
+/* A snapshot reader exports key group after key group from one open snapshot (what a
+ * Flink checkpoint does for its subtask's range), finds the non-empty groups by seeking,
+ * and import_next reads those streams back laid end to end, stopping at each trailer. */
+START_TEST(snapshot_reader_per_key_group)
+{
+    char d0[300];
+    sub(d0, sizeof d0, "src");
+    otter_store *s = open_store(d0, OTTER_DURABILITY_NONE);
+    otter_instance *inst;
+    OK(otter_instance_create(&inst, err));
+    static const uint16_t groups[] = {3, 5, 70};
+    char name[32];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "k%u", (unsigned)groups[i]);
+        OK(otter_store_create_learner(s, groups[i], name, "logreg", NULL, NULL, err));
+        learn_store(s, groups[i], name, OTTER_TASK_BINARY, 2, inst, 0, 5 + (unsigned)i);
+    }
+    otter_prediction pr;
+    row(inst, 1, OTTER_TASK_BINARY, 2);
+    OK(otter_store_predict_event(s, 5, "k5", inst, "ev1", 100000, &pr, err));
+    /* a generic pending event in a key group without any entity */
+    OK(otter_store_event_put(s, 9, "nobody", "g1", "xyz", 3, 100000, err));
+    OK(otter_store_snapshot(s, 1, NULL, err));
+    otter_buf blobs[3] = {OTTER_BUF_INIT, OTTER_BUF_INIT, OTTER_BUF_INIT};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "k%u", (unsigned)groups[i]);
+        state_of(s, groups[i], name, &blobs[i]);
+    }
+    /* the live state moves on; the reader must see snapshot 1 only */
+    learn_store(s, 3, "k3", OTTER_TASK_BINARY, 2, inst, 0, 9);
+    OK(otter_store_create_learner(s, 100, "late", "logreg", NULL, NULL, err));
+
+    otter_error e = {0};
+    otter_snapshot_reader *r = NULL;
+    ck_assert_int_eq(otter_snapshot_reader_create(s, 42, &r, &e), OTTER_NOT_FOUND);
+    ck_assert_ptr_null(r);
+    ck_assert_int_eq(otter_snapshot_reader_create(s, 0, &r, &e), OTTER_INVALID);
+    OK(otter_snapshot_reader_create(s, 1, &r, err));
+    /* taking another snapshot does not disturb an open reader */
+    OK(otter_store_snapshot(s, 2, NULL, err));
+
+    static const int want[] = {3, 5, 9, 70};
+    otter_buf all = OTTER_BUF_INIT, one = OTTER_BUF_INIT;
+    size_t n = 0;
+    int kg = -1;
+    for (uint32_t from = 0; from < 128; from = (uint32_t)kg + 1) {
+        OK(otter_snapshot_reader_next_group(r, (uint16_t)from, 127, &kg, err));
+        if (kg < 0)
+            break;
+        ck_assert_uint_lt(n, 4);
+        ck_assert_int_eq(kg, want[n++]);
+        size_t at = all.len;
+        OK(otter_snapshot_reader_export(r, (uint16_t)kg, (uint16_t)kg, to_buf, &all, err));
+        /* the same bytes as a one-off export of that key group of the snapshot */
+        one.len = 0;
+        OK(otter_store_export(s, 1, (uint16_t)kg, (uint16_t)kg, to_buf, &one, err));
+        ck_assert_uint_eq(all.len - at, one.len);
+        ck_assert(memcmp(all.data + at, one.data, one.len) == 0);
+    }
+    ck_assert_uint_eq(n, 4);
+    OK(otter_snapshot_reader_next_group(r, 71, 127, &kg, err));
+    ck_assert_int_eq(kg, -1);
+    ck_assert_int_eq(otter_snapshot_reader_next_group(r, 5, 4, &kg, &e), OTTER_INVALID);
+    otter_snapshot_reader_destroy(r);
+    otter_snapshot_reader_destroy(NULL);
+
+    /* a whole-stream import refuses the concatenation... */
+    char dt[300];
+    sub(dt, sizeof dt, "dst");
+    otter_store *t = open_store(dt, OTTER_DURABILITY_NONE);
+    reader rd = {&all, 0, 7};
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(otter_store_import(t, from_buf, &rd, NULL, NULL, &e), OTTER_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(e.message, "after its trailer"));
+    /* ...import_next takes the streams one by one and reads nothing past each */
+    rd.pos = 0;
+    uint64_t ne = 0, nv = 0, tot_e = 0, tot_v = 0;
+    for (size_t i = 0; i < 4; i++) {
+        OK(otter_store_import_next(t, from_buf, &rd, &ne, &nv, err));
+        tot_e += ne;
+        tot_v += nv;
+    }
+    ck_assert_uint_eq(rd.pos, all.len);
+    ck_assert_uint_eq(tot_e, 3);
+    ck_assert_uint_eq(tot_v, 2);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(otter_store_import_next(t, from_buf, &rd, NULL, NULL, &e), OTTER_CORRUPT);
+    listing l;
+    list_all(t, &l);
+    ck_assert_int_eq(l.n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        otter_buf b = OTTER_BUF_INIT;
+        state_of(t, groups[i], l.names[i], &b);
+        ck_assert(same_buf(&b, &blobs[i]));
+        otter_buf_free(&b);
+        otter_buf_free(&blobs[i]);
+    }
+    ck_assert_uint_eq(otter_store_pending_events(t), 2);
+    OK(otter_store_feedback(t, 5, "k5", "ev1", 1, 1.0, err));
+    otter_buf g = OTTER_BUF_INIT;
+    OK(otter_store_event_take(t, 9, "nobody", "g1", &g, err));
+    ck_assert_uint_eq(g.len, 3);
+    otter_buf_free(&g);
+    otter_store_close(t);
+    otter_store_close(s);
+    otter_buf_free(&all);
+    otter_buf_free(&one);
+    otter_instance_destroy(inst);
+}
+END_TEST
+
 /* ---- snapshots: retention, ids, cheap unchanged snapshots ---- */
 
 static size_t count_snapshots(otter_store *s, uint64_t *first)
@@ -1313,6 +1424,7 @@ int main(void)
     tcase_add_test(tc, replay_after_hot_swap);
     tcase_add_test(tc, feedback_loop);
     tcase_add_test(tc, key_groups_split_merge);
+    tcase_add_test(tc, snapshot_reader_per_key_group);
     tcase_add_test(tc, import_keeps_unlisted_entities);
     tcase_add_test(tc, empty_listings);
     tcase_add_test(tc, snapshots_retain_and_ids);

@@ -305,6 +305,42 @@ otter_status otter_store_export(otter_store *store, uint64_t id, uint16_t kg_lo,
 otter_status otter_store_import(otter_store *store, otter_read_fn read, void *ud,
                                 uint64_t *n_entities, uint64_t *n_events, otter_error *err);
 
+/* otter_store_import for export streams laid end to end in a longer stream (Flink's raw
+ * keyed state holds one per key group, each found by its offset): reads one stream up to
+ * and including its trailer and leaves whatever follows unread (read is asked for exactly
+ * the bytes the stream still needs, never more). Checks and applies like
+ * otter_store_import. */
+otter_status otter_store_import_next(otter_store *store, otter_read_fn read, void *ud,
+                                     uint64_t *n_entities, uint64_t *n_events, otter_error *err);
+
+/* A snapshot opened once for many exports: a Flink checkpoint writes each key group of a
+ * subtask's range as its own stream, and opening the snapshot's database for each of
+ * hundreds of key groups would dominate the checkpoint. The reader holds its own
+ * read-only handle on snapshots/<id>/: it does not use the store after creation, and
+ * stays valid while the store takes, restores or prunes other snapshots; snapshot id
+ * itself must not be dropped while the reader is open. Not thread-safe: one thread at a
+ * time per reader. */
+typedef struct otter_snapshot_reader otter_snapshot_reader;
+
+/* Opens snapshot id (> 0) of store for reading; *out is owned by the caller. Errors:
+ * OTTER_NOT_FOUND (no such snapshot), OTTER_CORRUPT, OTTER_IO, OTTER_INVALID. */
+otter_status otter_snapshot_reader_create(otter_store *store, uint64_t id,
+                                          otter_snapshot_reader **out, otter_error *err);
+
+/* *kg = the lowest key group in [kg_lo, kg_hi] that holds an entity or a pending event
+ * in the snapshot, or -1 when none does (two seeks; empty key groups are skipped without
+ * reading them). */
+otter_status otter_snapshot_reader_next_group(otter_snapshot_reader *r, uint16_t kg_lo,
+                                              uint16_t kg_hi, int *kg, otter_error *err);
+
+/* Writes key groups [kg_lo, kg_hi] of the snapshot as one export stream, exactly as
+ * otter_store_export(store, id, kg_lo, kg_hi, ...) does. */
+otter_status otter_snapshot_reader_export(otter_snapshot_reader *r, uint16_t kg_lo, uint16_t kg_hi,
+                                          otter_write_fn write, void *ud, otter_error *err);
+
+/* Closes the reader. NULL is a no-op. */
+void otter_snapshot_reader_destroy(otter_snapshot_reader *r);
+
 /* Deletes every entity and pending event in key groups [kg_lo, kg_hi] (range deletes;
  * persisted at once). */
 otter_status otter_store_drop_key_groups(otter_store *store, uint16_t kg_lo, uint16_t kg_hi,

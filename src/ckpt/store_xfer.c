@@ -10,6 +10,11 @@
  * import, and the update log is empty at a snapshot. An import is checked completely
  * (every record, every key inside the header's range, the trailer) before anything is
  * applied, and then applied as one batch.
+ *
+ * A Flink checkpoint writes one stream per key group of a subtask's range: a snapshot
+ * reader keeps the snapshot's database open across those exports and finds the non-empty
+ * key groups by seeking, and otter_store_import_next reads one stream of many laid end to
+ * end (it stops at the trailer instead of requiring the end of input).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -123,58 +128,24 @@ static otter_status export_db(otter__rocks *db, const char *where, uint16_t lo, 
     return st;
 }
 
-otter_status otter_store_export(otter_store *s, uint64_t id, uint16_t kg_lo, uint16_t kg_hi,
-                                otter_write_fn write, void *ud, otter_error *err)
+/* Writes a whole stream (header, the records of [lo, hi] of db, trailer). */
+static otter_status export_stream(otter__rocks *db, const char *where, uint64_t id, uint16_t lo,
+                                  uint16_t hi, otter_write_fn write, void *ud, otter_error *err)
 {
-    if (!s || !write)
-        return otter_error_set(err, OTTER_INVALID, "store and writer are required");
-    if (kg_lo > kg_hi || kg_hi >= OTTER_KEY_GROUPS)
-        return otter_error_set(err, OTTER_INVALID, "bad key-group range %u-%u", (unsigned)kg_lo,
-                               (unsigned)kg_hi);
     xout o = {write, ud, OTTER_BUF_INIT, 0, 0, err};
     uint8_t h[18];
     memcpy(h, XFER_MAGIC, 4);
     h[4] = OTTER_STORE_FORMAT_VERSION;
     h[5] = 0;
-    h[6] = (uint8_t)kg_lo;
-    h[7] = (uint8_t)(kg_lo >> 8);
-    h[8] = (uint8_t)kg_hi;
-    h[9] = (uint8_t)(kg_hi >> 8);
+    h[6] = (uint8_t)lo;
+    h[7] = (uint8_t)(lo >> 8);
+    h[8] = (uint8_t)hi;
+    h[9] = (uint8_t)(hi >> 8);
     for (int i = 0; i < 8; i++)
         h[10 + i] = (uint8_t)(id >> (8 * i));
     otter_status st = xput(&o, h, sizeof h);
-    if (st != OTTER_OK) {
-        otter_buf_free(&o.buf);
-        return st;
-    }
-    if (id == 0) {
-        if ((st = otter__check_writable(s, err)) != OTTER_OK) {
-            otter_buf_free(&o.buf);
-            return st;
-        }
-        /* the live state: persist it, then read it with every call held off */
-        pthread_rwlock_wrlock(&s->gate);
-        st = otter__persist(s, 0, err);
-        if (st == OTTER_OK)
-            st = export_db(s->db, s->db_dir, kg_lo, kg_hi, &o);
-        pthread_rwlock_unlock(&s->gate);
-    } else {
-        char dir[4096];
-        otter__rocks *db = NULL;
-        otter__rocks_opts ro = {0, 1, 8u << 20};
-        st = otter__snap_path(s, id, dir, sizeof dir, err);
-        if (st == OTTER_OK) {
-            otter_error inner = {0};
-            st = otter__rocks_open(dir, &ro, &db, &inner);
-            if (st == OTTER_NOT_FOUND)
-                otter_error_set(err, st, "no snapshot %" PRIu64 " in %s", id, s->snap_dir);
-            else if (st != OTTER_OK)
-                otter_error_set(err, st, "%s", inner.message);
-        }
-        if (st == OTTER_OK)
-            st = export_db(db, dir, kg_lo, kg_hi, &o);
-        otter__rocks_close(db);
-    }
+    if (st == OTTER_OK)
+        st = export_db(db, where, lo, hi, &o);
     if (st == OTTER_OK) {
         uint8_t t[13];
         t[0] = FAM_END;
@@ -189,6 +160,141 @@ otter_status otter_store_export(otter_store *s, uint64_t id, uint16_t kg_lo, uin
     }
     otter_buf_free(&o.buf);
     return st;
+}
+
+static otter_status check_range(uint16_t kg_lo, uint16_t kg_hi, otter_error *err)
+{
+    if (kg_lo > kg_hi || kg_hi >= OTTER_KEY_GROUPS)
+        return otter_error_set(err, OTTER_INVALID, "bad key-group range %u-%u", (unsigned)kg_lo,
+                               (unsigned)kg_hi);
+    return OTTER_OK;
+}
+
+otter_status otter_store_export(otter_store *s, uint64_t id, uint16_t kg_lo, uint16_t kg_hi,
+                                otter_write_fn write, void *ud, otter_error *err)
+{
+    if (!s || !write)
+        return otter_error_set(err, OTTER_INVALID, "store and writer are required");
+    otter_status st = check_range(kg_lo, kg_hi, err);
+    if (st != OTTER_OK)
+        return st;
+    if (id != 0) {
+        otter_snapshot_reader *r = NULL;
+        st = otter_snapshot_reader_create(s, id, &r, err);
+        if (st == OTTER_OK)
+            st = otter_snapshot_reader_export(r, kg_lo, kg_hi, write, ud, err);
+        otter_snapshot_reader_destroy(r);
+        return st;
+    }
+    if ((st = otter__check_writable(s, err)) != OTTER_OK)
+        return st;
+    /* the live state: persist it, then read it with every call held off */
+    pthread_rwlock_wrlock(&s->gate);
+    st = otter__persist(s, 0, err);
+    if (st == OTTER_OK)
+        st = export_stream(s->db, s->db_dir, 0, kg_lo, kg_hi, write, ud, err);
+    pthread_rwlock_unlock(&s->gate);
+    return st;
+}
+
+/* ---- snapshot readers: one open snapshot, many exports ---- */
+
+struct otter_snapshot_reader {
+    otter__rocks *db;
+    uint64_t id;
+    char dir[4096];
+};
+
+otter_status otter_snapshot_reader_create(otter_store *s, uint64_t id, otter_snapshot_reader **out,
+                                          otter_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!s || !out)
+        return otter_error_set(err, OTTER_INVALID, "store and out are required");
+    if (id == 0)
+        return otter_error_set(err, OTTER_INVALID,
+                               "snapshot id 0 is the live state, not a snapshot");
+    otter_snapshot_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return otter_error_set(err, OTTER_NOMEM, "out of memory");
+    r->id = id;
+    otter_status st = otter__snap_path(s, id, r->dir, sizeof r->dir, err);
+    if (st == OTTER_OK) {
+        otter__rocks_opts ro = {0, 1, 8u << 20};
+        otter_error inner = {0};
+        st = otter__rocks_open(r->dir, &ro, &r->db, &inner);
+        if (st == OTTER_NOT_FOUND)
+            otter_error_set(err, st, "no snapshot %" PRIu64 " in %s", id, s->snap_dir);
+        else if (st != OTTER_OK)
+            otter_error_set(err, st, "%s", inner.message);
+    }
+    if (st != OTTER_OK) {
+        otter_snapshot_reader_destroy(r);
+        return st;
+    }
+    *out = r;
+    return OTTER_OK;
+}
+
+/* First key group in [lo, hi] with a key in family cf, or -1. */
+static otter_status first_group(otter__rocks *db, otter__cf cf, uint16_t lo, uint16_t hi, int *kg,
+                                otter_error *err)
+{
+    uint8_t a[2] = {(uint8_t)(lo >> 8), (uint8_t)lo};
+    uint32_t end = (uint32_t)hi + 1;
+    uint8_t b[2] = {(uint8_t)(end >> 8), (uint8_t)end};
+    int bounded = end < OTTER_KEY_GROUPS;
+    otter__rocks_iter *it = NULL;
+    otter_status st =
+        otter__rocks_iter_create(db, cf, a, 2, bounded ? b : NULL, bounded ? 2 : 0, 0, &it, err);
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    *kg = -1;
+    if (st == OTTER_OK && otter__rocks_iter_next(it, &k, &kl, &v, &vl) && kl >= 2)
+        *kg = k[0] << 8 | k[1];
+    if (st == OTTER_OK)
+        st = otter__rocks_iter_status(it, err);
+    otter__rocks_iter_destroy(it);
+    return st;
+}
+
+otter_status otter_snapshot_reader_next_group(otter_snapshot_reader *r, uint16_t kg_lo,
+                                              uint16_t kg_hi, int *kg, otter_error *err)
+{
+    if (kg)
+        *kg = -1;
+    if (!r || !kg)
+        return otter_error_set(err, OTTER_INVALID, "reader and kg are required");
+    otter_status st = check_range(kg_lo, kg_hi, err);
+    int e = -1, v = -1;
+    if (st == OTTER_OK)
+        st = first_group(r->db, OTTER__CF_ENTITIES, kg_lo, kg_hi, &e, err);
+    /* pending events may live under an entity the range does not hold (generic events) */
+    if (st == OTTER_OK)
+        st = first_group(r->db, OTTER__CF_EVENTS, kg_lo, e >= 0 ? (uint16_t)e : kg_hi, &v, err);
+    if (st == OTTER_OK)
+        *kg = e < 0 ? v : v < 0 ? e : (v < e ? v : e);
+    return st;
+}
+
+otter_status otter_snapshot_reader_export(otter_snapshot_reader *r, uint16_t kg_lo, uint16_t kg_hi,
+                                          otter_write_fn write, void *ud, otter_error *err)
+{
+    if (!r || !write)
+        return otter_error_set(err, OTTER_INVALID, "reader and writer are required");
+    otter_status st = check_range(kg_lo, kg_hi, err);
+    if (st != OTTER_OK)
+        return st;
+    return export_stream(r->db, r->dir, r->id, kg_lo, kg_hi, write, ud, err);
+}
+
+void otter_snapshot_reader_destroy(otter_snapshot_reader *r)
+{
+    if (!r)
+        return;
+    otter__rocks_close(r->db);
+    free(r);
 }
 
 /* ---- import ---- */
@@ -243,8 +349,9 @@ static int key_ok(int fam, const uint8_t *k, size_t kl, uint16_t lo, uint16_t hi
            (size_t)(k + kl - sep - 1) < OTTER_EVENT_ID_MAX;
 }
 
-otter_status otter_store_import(otter_store *s, otter_read_fn read, void *ud, uint64_t *n_entities,
-                                uint64_t *n_events, otter_error *err)
+/* whole 1: the stream must end at its trailer; 0: what follows the trailer is left unread. */
+static otter_status import_stream(otter_store *s, otter_read_fn read, void *ud, int whole,
+                                  uint64_t *n_entities, uint64_t *n_events, otter_error *err)
 {
     if (n_entities)
         *n_entities = 0;
@@ -298,7 +405,7 @@ otter_status otter_store_import(otter_store *s, otter_read_fn read, void *ud, ui
                     "import stream trailer counts %" PRIu64 " records, found %" PRIu64, count, rec);
             else if (rd32(c) != want_crc)
                 st = otter_error_set(err, OTTER_CORRUPT, "import stream fails its checksum");
-            else {
+            else if (whole) {
                 uint8_t extra;
                 size_t got = 0;
                 st = read(ud, &extra, 1, &got, err);
@@ -453,6 +560,18 @@ otter_status otter_store_import(otter_store *s, otter_read_fn read, void *ud, ui
     otter_buf_free(&vbuf);
     otter__rocks_batch_destroy(b);
     return st;
+}
+
+otter_status otter_store_import(otter_store *s, otter_read_fn read, void *ud, uint64_t *n_entities,
+                                uint64_t *n_events, otter_error *err)
+{
+    return import_stream(s, read, ud, 1, n_entities, n_events, err);
+}
+
+otter_status otter_store_import_next(otter_store *s, otter_read_fn read, void *ud,
+                                     uint64_t *n_entities, uint64_t *n_events, otter_error *err)
+{
+    return import_stream(s, read, ud, 0, n_entities, n_events, err);
 }
 
 /* ---- dropping a range ---- */
