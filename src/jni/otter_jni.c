@@ -15,7 +15,9 @@
  *
  * The only globals are the classes and method ids cached in JNI_OnLoad (released in
  * JNI_OnUnload). Each class loader that loads the library gets its own copy of it (see
- * NativeLibrary.java), so these never cross class loaders.
+ * NativeLibrary.java), so these never cross class loaders. OtterException is held by a
+ * weak reference: a strong one would keep its class loader, and so this copy of the
+ * library, alive after the job that loaded it is gone (JNI_OnUnload would never run).
  */
 #include <jni.h>
 #include <math.h>
@@ -31,7 +33,7 @@
 
 /* ---- cached classes and methods ---- */
 
-static jclass exc_class;    /* org.otter.OtterException */
+static jweak exc_class;     /* org.otter.OtterException (weak: see above) */
 static jmethodID exc_init;  /* OtterException(String status, String detail) */
 static jclass string_class; /* java.lang.String */
 static jmethodID out_write; /* java.io.OutputStream.write(byte[], int, int) */
@@ -43,10 +45,9 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
     if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK)
         return JNI_ERR;
     jclass c = (*env)->FindClass(env, "org/otter/OtterException");
-    if (!c || !(exc_class = (*env)->NewGlobalRef(env, c)))
+    if (!c || !(exc_class = (*env)->NewWeakGlobalRef(env, c)))
         return JNI_ERR;
-    exc_init =
-        (*env)->GetMethodID(env, exc_class, "<init>", "(Ljava/lang/String;Ljava/lang/String;)V");
+    exc_init = (*env)->GetMethodID(env, c, "<init>", "(Ljava/lang/String;Ljava/lang/String;)V");
     jclass s = (*env)->FindClass(env, "java/lang/String");
     if (!exc_init || !s || !(string_class = (*env)->NewGlobalRef(env, s)))
         return JNI_ERR;
@@ -67,7 +68,7 @@ JNIEXPORT void JNICALL JNI_OnUnload(JavaVM *vm, void *reserved)
     if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK)
         return;
     if (exc_class)
-        (*env)->DeleteGlobalRef(env, exc_class);
+        (*env)->DeleteWeakGlobalRef(env, exc_class);
     if (string_class)
         (*env)->DeleteGlobalRef(env, string_class);
     exc_class = string_class = NULL;
@@ -177,7 +178,9 @@ static void throw_status(JNIEnv *env, otter_status st, const char *msg)
     jstring detail = name ? new_string(env, msg, strlen(msg)) : NULL;
     if (!detail)
         return; /* OutOfMemoryError pending */
-    jobject e = (*env)->NewObject(env, exc_class, exc_init, name, detail);
+    /* alive: the calling class, Native, shares OtterException's class loader */
+    jclass c = (*env)->NewLocalRef(env, exc_class);
+    jobject e = c ? (*env)->NewObject(env, c, exc_init, name, detail) : NULL;
     if (e)
         (*env)->Throw(env, (jthrowable)e);
 }

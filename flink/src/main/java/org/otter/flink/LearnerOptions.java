@@ -86,12 +86,20 @@ public final class LearnerOptions extends OperatorOptions<LearnerOptions> {
         return earlyLabelTtl >= 0 ? earlyLabelTtl : labelTtl;
     }
 
-    /** The learner type. @return the type */
+    /**
+     * The learner type.
+     *
+     * @return the type
+     */
     public String type() {
         return type;
     }
 
-    /** The learner params. @return the params text or null */
+    /**
+     * The learner params.
+     *
+     * @return the params text or null
+     */
     public String params() {
         return params;
     }
