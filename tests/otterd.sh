@@ -589,6 +589,14 @@ req e_path1 GET /v1/nothing
 expect e_path1 404 NOT_FOUND
 req e_path2 GET /v1/models/m1/predict/extra
 expect e_path2 404 NOT_FOUND
+# a path or member name that is not UTF-8, or that the message cuts inside a character,
+# still gets its JSON error (these went out with an empty body; found by make check-fuzz)
+req e_utf1 GET /v1/nothing/%FF
+expect e_utf1 404 NOT_FOUND
+jreq e_utf2 POST /v1/models/%FF%FE/learn '{"features":{"x":1},"label":1}'
+expect e_utf2 400 INVALID
+jreq e_utf3 POST /v1/models/m1/learn "{\"features\":{\"x\":1},\"label\":1,\"a$("$PY" -S -c 'print("\u00e9" * 60)')\":1}"
+expect e_utf3 400 INVALID && jcheck e_utf3 "'unknown member' in j['error']['message']"
 req e_method1 PATCH /v1/models/m1
 expect e_method1 405 METHOD_NOT_ALLOWED && expect_header e_method1 "Allow: GET, PUT, DELETE"
 req e_method2 POST /v1/models

@@ -17,6 +17,49 @@ void otter__resp_json(otter__http_resp *r, int http, json_t *body)
     r->json = body;
 }
 
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t n;
+    unsigned lo = 0x80, hi = 0xBF; /* the second byte's range */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+/* Error messages quote what the client sent (a path, a member name), and cut it: every
+ * byte that is not part of valid UTF-8, such as a character cut in two, becomes '?', or
+ * jansson refuses the string and the error would go out with no body. */
+static void utf8_repair(char *msg)
+{
+    for (unsigned char *p = (unsigned char *)msg; *p;) {
+        size_t n = utf8_len(p);
+        if (n)
+            p += n;
+        else
+            *p++ = '?';
+    }
+}
+
 void otter__resp_error(otter__http_resp *r, int http, const char *code, const char *fmt, ...)
 {
     char msg[512];
@@ -24,6 +67,7 @@ void otter__resp_error(otter__http_resp *r, int http, const char *code, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_repair(msg);
     otter__resp_json(r, http, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 
