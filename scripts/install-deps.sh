@@ -3,8 +3,9 @@
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libopenblas-dev liblapacke-dev libmicrohttpd-dev libjansson-dev librocksdb-dev check
-      python3 clang-format curl)  # python3: CLI tests; clang-format: the style check;
-                                  # curl: the otterd tests and the quick start
+      python3 clang-format curl clang libclang-rt-14-dev)
+# python3: CLI tests; clang-format: the style check; curl: the otterd tests and the quick
+# start; clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes): make check-fuzz
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: a -Werror build with `make check` (unit, contract,
-# data-driven and black-box CLI tests), `make distcheck`, and the unit tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Prints a summary line at the end.
+# data-driven and black-box CLI tests), `make distcheck`, the unit tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, otterd under ThreadSanitizer, and otterd's
+# request handling under libFuzzer (OTTER_FUZZ_SECONDS, default 60). Prints a summary line
+# at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -25,6 +27,9 @@ if [ $status -eq 0 ]; then
 fi
 if [ $status -eq 0 ]; then
     make check-tsan || status=1  # otterd with many clients under ThreadSanitizer
+fi
+if [ $status -eq 0 ]; then
+    make check-fuzz || status=1  # otterd's request handling under libFuzzer, for a bounded time
 fi
 # One summary over both runs, from the automake .trs files and Check's own counts.
 passed=0; failed=0
