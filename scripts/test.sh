@@ -29,7 +29,7 @@ if [ $status -eq 0 ]; then
     make check-tsan || status=1  # otterd with many clients under ThreadSanitizer
 fi
 if [ $status -eq 0 ]; then
-    make check-fuzz || status=1  # otterd's request handling under libFuzzer, for a bounded time
+    make -j"$jobs" check-fuzz || status=1  # otterd's request handling under libFuzzer, bounded time
 fi
 # One summary over both runs, from the automake .trs files and Check's own counts.
 passed=0; failed=0
