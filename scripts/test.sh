@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it: a -Werror build with `make check` (unit, contract,
 # data-driven and black-box CLI tests), `make distcheck`, the unit tests again under
 # AddressSanitizer + UndefinedBehaviorSanitizer, otterd under ThreadSanitizer, and otterd's
-# request handling under libFuzzer (OTTER_FUZZ_SECONDS, default 60). Prints a summary line
+# request handling under libFuzzer (OTTER_FUZZ_SECONDS, default 40). Prints a summary line
 # at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
