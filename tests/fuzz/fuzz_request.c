@@ -19,8 +19,8 @@
  * (nothing in a request should make the server fail; every 5xx here is a bug, NOMEM
  * included, since the fuzzer never runs out of memory under its RSS limit); every error
  * has {"error":{"code","message"}} and renders; a 2xx has a body (204 has none); and an
- * error changed nothing: the target entity's existence, version, arms and pending
- * decisions, the store's entity count and pending events are as before. The response is
+ * error changed nothing: the target entity's existence, state blob, version, arms and
+ * pending decisions, the store's entity count and pending events are as before. The response is
  * rendered (json_dumps) and freed as server.c does, so LeakSanitizer sees any leak.
  * State touched by an input is put back before the next one (deleted and created again
  * by its PUT), so an input behaves the same alone as within a run and reproduces.
@@ -178,6 +178,7 @@ static uint16_t kg_of(const entity *e, char *ent, size_t cap)
 /* What a bad request must leave alone. */
 typedef struct print {
     int exists;
+    uint32_t state; /* hash of the entity's state blob */
     uint64_t version;
     size_t arms, pending;
     uint64_t entities, events; /* the whole store */
@@ -212,14 +213,19 @@ static print print_of(int e)
         p.exists = 1;
         p.version = info.version;
         otter_store_read(srv.store, kg, ent, read_bandit, &p, NULL);
+        otter_buf blob = OTTER_BUF_INIT;
+        if (otter_store_get_state(srv.store, kg, ent, &blob, NULL) == OTTER_OK)
+            p.state = otter_murmur3_32(blob.data, blob.len, 0);
+        otter_buf_free(&blob);
     }
     return p;
 }
 
 static int same(const print *a, const print *b)
 {
-    return a->exists == b->exists && a->version == b->version && a->arms == b->arms &&
-           a->pending == b->pending && a->entities == b->entities && a->events == b->events;
+    return a->exists == b->exists && a->state == b->state && a->version == b->version &&
+           a->arms == b->arms && a->pending == b->pending && a->entities == b->entities &&
+           a->events == b->events;
 }
 
 /* {"error":{"code":"...","message":"..."}} and nothing else. */
@@ -320,12 +326,14 @@ static int request(const target *t, int mode, const uint8_t *data, size_t len, i
     print after = print_of(t->entity);
     if (strict && r.status >= 400 && !same(&before, &after))
         die(t, &r,
-            "a rejected request changed state: exists %d->%d version %llu->%llu arms %zu->%zu "
+            "a rejected request changed state: exists %d->%d state %08x->%08x version "
+            "%llu->%llu arms %zu->%zu "
             "pending decisions %zu->%zu entities %llu->%llu pending events %llu->%llu",
-            before.exists, after.exists, (unsigned long long)before.version,
-            (unsigned long long)after.version, before.arms, after.arms, before.pending,
-            after.pending, (unsigned long long)before.entities, (unsigned long long)after.entities,
-            (unsigned long long)before.events, (unsigned long long)after.events);
+            before.exists, after.exists, before.state, after.state,
+            (unsigned long long)before.version, (unsigned long long)after.version, before.arms,
+            after.arms, before.pending, after.pending, (unsigned long long)before.entities,
+            (unsigned long long)after.entities, (unsigned long long)before.events,
+            (unsigned long long)after.events);
     /* a PUT or DELETE that succeeded may have changed what the print does not show */
     int put_or_delete = !strcmp(t->method, "PUT") || !strcmp(t->method, "DELETE");
     if (t->entity != NONE && (!same(&before, &after) || (r.status < 300 && put_or_delete)))
