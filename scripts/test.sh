@@ -2,9 +2,10 @@
 # The whole test suite, as CI runs it: a -Werror build with `make check` (unit, contract,
 # data-driven and black-box CLI tests), schemathesis against otterd (tests/schemathesis.sh),
 # the Java API, JNI library and Flink operators (`make check-flink`: Maven builds flink/
-# and runs its JUnit tests against the packaged jar), `make distcheck`, and the unit tests
-# again under AddressSanitizer + UndefinedBehaviorSanitizer. Prints a summary line at the
-# end.
+# and runs its JUnit tests against the packaged jar), `make distcheck`, the unit tests
+# again under AddressSanitizer + UndefinedBehaviorSanitizer, otterd under
+# ThreadSanitizer, and otterd's request handling under libFuzzer (OTTER_FUZZ_SECONDS,
+# default 40). Prints a summary line at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -36,6 +37,9 @@ if [ $status -eq 0 ]; then
 fi
 if [ $status -eq 0 ]; then
     make check-tsan || status=1  # otterd with many clients under ThreadSanitizer
+fi
+if [ $status -eq 0 ]; then
+    make -j"$jobs" check-fuzz || status=1  # otterd's request handling under libFuzzer, bounded time
 fi
 # One summary over both runs, from the automake .trs files and Check's own counts.
 passed=0; failed=0

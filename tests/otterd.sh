@@ -343,6 +343,15 @@ expect pev4 200 && jcheck pev4 "len(j['predictions']) == 2" "len(set(j['event_id
 ev4=$(jget pev4 "j['event_ids'][1]")
 jreq fb4 POST /v1/models/m1/feedback "{\"event_id\":\"$ev4\",\"label\":0,\"weight\":0.5}"
 expect fb4 200 && jcheck fb4 "j['version'] == 10"
+# a batch with a bad item leaves no event pending (the items before it left theirs; found
+# by make check-fuzz)
+req pend0 GET /metrics
+jreq pev5 POST /v1/models/m1/predict '{"instances":[{"features":{"x":1}},{"features":{"x":true}}],"event":true}'
+expect pev5 400 INVALID && jcheck pev5 "'instances[1]' in j['error']['message']"
+req pend1 GET /metrics
+p0=$(sed -n 's/^otterd_events_pending //p' "$T/pend0.out")
+p1=$(sed -n 's/^otterd_events_pending //p' "$T/pend1.out")
+[ -n "$p0" ] && [ "$p0" = "$p1" ] || fail "pev5: events pending $p0 before a rejected batch, $p1 after"
 
 req get3 GET /v1/models/m1
 expect get3 200 && jcheck get3 "j['version'] == 10" "j['metrics']['n'] == 10" \
@@ -617,6 +626,14 @@ req e_path1 GET /v1/nothing
 expect e_path1 404 NOT_FOUND
 req e_path2 GET /v1/models/m1/predict/extra
 expect e_path2 404 NOT_FOUND
+# a path or member name that is not UTF-8, or that the message cuts inside a character,
+# still gets its JSON error (these went out with an empty body; found by make check-fuzz)
+req e_utf1 GET /v1/nothing/%FF
+expect e_utf1 404 NOT_FOUND
+jreq e_utf2 POST /v1/models/%FF%FE/learn '{"features":{"x":1},"label":1}'
+expect e_utf2 400 INVALID
+jreq e_utf3 POST /v1/models/m1/learn "{\"features\":{\"x\":1},\"label\":1,\"a$("$PY" -S -c 'print("\u00e9" * 60)')\":1}"
+expect e_utf3 400 INVALID && jcheck e_utf3 "'unknown member' in j['error']['message']"
 req e_method1 PATCH /v1/models/m1
 expect e_method1 405 METHOD_NOT_ALLOWED && expect_header e_method1 "Allow: GET, PUT, DELETE"
 req e_method2 POST /v1/models

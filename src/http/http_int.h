@@ -168,6 +168,29 @@ json_t *otter__model_metrics_json(otter__server *srv, const char *model);
 void otter__forget_metrics(otter__server *srv, const char *model);
 void otter__forget_all_metrics(otter__server *srv);
 
+/* ---- one request, without the transport ---- */
+
+/* A request as the transport received it; every pointer is borrowed for the call. */
+typedef struct otter__http_in {
+    const char *method;
+    const char *url;           /* the path, without the query */
+    const char *content_type;  /* the Content-Type header, or NULL */
+    const char *authorization; /* the Authorization header, or NULL */
+    const uint8_t *body;       /* may be NULL when body_len is 0 */
+    size_t body_len;
+    int too_large; /* the body went over srv->max_body and was dropped: answer 413 */
+} otter__http_in;
+
+/* Routes one request and answers it into r (zeroed by the caller, r->raw initialized):
+ * the route match (404, 405 with Allow), the bearer token's scopes (401, 403), the body
+ * limit (413), the content type (415), the JSON body (400), then the route's handler.
+ * r->status is always set. The caller renders r and then frees r->json and r->raw.
+ * *route_index is the matched entry of otter__routes, or otter__n_routes when none
+ * matched. Thread safe as the handlers are; it never touches the transport, so tests
+ * and fuzz targets call it directly (tests/fuzz/fuzz_request.c). */
+void otter__handle(otter__server *srv, const otter__http_in *in, otter__http_resp *r,
+                   size_t *route_index);
+
 /* ---- the server ---- */
 typedef struct otter__server_config {
     const char *listen_host;

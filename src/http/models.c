@@ -373,8 +373,18 @@ static void model_predict(otter__server *srv, const otter__http_req *req, otter_
     char id[OTTER_EVENT_ID_MAX];
     int with_event = deadline < 0 ? -1 : event_id_of(req->json, 0, id, sizeof id, r);
     size_t n = insts ? json_array_size(insts) : 1;
+    /* every item is checked before the first is scored: a bad one must not leave the
+     * events of the items before it pending */
+    for (size_t i = 0; insts && !r->status && i < n; i++) {
+        const json_t *o = json_array_get(insts, i);
+        char where[32];
+        snprintf(where, sizeof where, "instances[%zu]", i);
+        if (otter__json_only(o, item, where, r))
+            otter__json_instance(json_object_get(o, "features"), json_object_get(o, "dense"), inst,
+                                 where, r);
+    }
     json_t *preds = json_array(), *ids = with_event > 0 && insts ? json_array() : NULL;
-    for (size_t i = 0; i < n && with_event >= 0; i++) {
+    for (size_t i = 0; i < n && with_event >= 0 && !r->status; i++) {
         const json_t *o = insts ? json_array_get(insts, i) : req->json;
         char where[32] = "body";
         if (insts) {
@@ -408,7 +418,14 @@ static void model_predict(otter__server *srv, const otter__http_req *req, otter_
         atomic_fetch_add(&srv->predictions, 1);
     }
     otter__instance_put(srv, inst);
-    if (r->status || with_event < 0) { /* an error was set (earlier items stay scored) */
+    if (r->status || with_event < 0) { /* an error was set */
+        /* a store failure after the checks: the events of the items scored go too */
+        for (size_t i = 0; i < json_array_size(ids); i++) {
+            otter_buf gone = OTTER_BUF_INIT;
+            otter_store_event_take(srv->store, kg, ent, json_string_value(json_array_get(ids, i)),
+                                   &gone, NULL);
+            otter_buf_free(&gone);
+        }
         json_decref(preds);
         json_decref(ids);
         return;

@@ -1,6 +1,7 @@
 /* otterd's HTTP layer on libmicrohttpd: a thread pool on epoll, the body read with a
  * limit, routing by (method, path pattern), bearer tokens with scopes, and the
- * response rendered from the handler's JSON. Handlers never see MHD.
+ * response rendered from the handler's JSON. Handlers never see MHD: on_request turns
+ * the connection into an otter__http_in and otter__handle does the rest.
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
@@ -310,9 +311,10 @@ static enum MHD_Result respond(struct MHD_Connection *c, otter__http_resp *r)
     return ret;
 }
 
-static void dispatch(otter__server *srv, struct MHD_Connection *c, const char *method,
-                     const char *url, conn *cx, otter__http_resp *r, size_t *route_index)
+void otter__handle(otter__server *srv, const otter__http_in *in, otter__http_resp *r,
+                   size_t *route_index)
 {
+    const char *method = in->method, *url = in->url;
     otter__http_req req = {0};
     req.method = method;
     req.path = url;
@@ -335,8 +337,7 @@ static void dispatch(otter__server *srv, struct MHD_Connection *c, const char *m
     if (rt->scope) {
         otter__tokens *t = tokens_get(srv);
         if (t) {
-            const char *auth =
-                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+            const char *auth = in->authorization;
             int scopes =
                 auth && strncmp(auth, "Bearer ", 7) == 0 ? otter__tokens_scopes(t, auth + 7) : 0;
             otter__tokens_release(t);
@@ -353,14 +354,13 @@ static void dispatch(otter__server *srv, struct MHD_Connection *c, const char *m
             }
         }
     }
-    if (cx->too_large) {
+    if (in->too_large) {
         otter__resp_error(r, 413, "TOO_LARGE", "the body is larger than %zu bytes", srv->max_body);
         return;
     }
-    req.body = cx->body.data;
-    req.body_len = cx->body.len;
-    req.content_type =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    req.body = in->body;
+    req.body_len = in->body_len;
+    req.content_type = in->content_type;
     if (rt->body == 3) {
         if (!req.content_type || strncasecmp(req.content_type, "application/octet-stream", 24)) {
             otter__resp_error(r, 415, "UNSUPPORTED_MEDIA_TYPE",
@@ -422,8 +422,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     otter__http_resp r = {0};
     r.raw = (otter_buf)OTTER_BUF_INIT;
+    otter__http_in in = {
+        .method = method,
+        .url = url,
+        .content_type =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+        .authorization =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+        .body = cx->body.data,
+        .body_len = cx->body.len,
+        .too_large = cx->too_large,
+    };
     size_t ri = otter__n_routes;
-    dispatch(srv, c, method, url, cx, &r, &ri);
+    otter__handle(srv, &in, &r, &ri);
     enum MHD_Result ret = respond(c, &r);
     count(srv, ri, r.status, &cx->t0);
     if (r.status >= 500)

@@ -357,6 +357,8 @@ static otter_status lin_encode(const void *self, otter_buf *out, otter_error *er
     otter__wr_u64(&w, m->d);
     write_table(&w, m->w, n_slots(m), m->slot_size);
     otter__wr_f64s(&w, m->bias, m->k * m->stride);
+    if (!m->d) /* no dense block yet: dense and dstats are NULL, and NULL + 0 is UB */
+        return w.st;
     for (size_t r = 0; r < m->k * m->stride; r++)
         otter__wr_f64s(&w, m->dense + r * m->d_cap, m->d);
     for (size_t r = 0; r < OTTER__ST_COUNT_; r++)
@@ -379,9 +381,9 @@ static otter_status decode_body(otter__lin *m, otter__rd *r, otter_error *err)
         return otter_error_set(err, OTTER_CORRUPT, "linear state: bad dense size");
     if (d && (st = grow_dense(m, (size_t)d, err)) != OTTER_OK)
         return st;
-    for (size_t row = 0; row < m->k * m->stride; row++)
+    for (size_t row = 0; m->d && row < m->k * m->stride; row++)
         otter__rd_f64s(r, m->dense + row * m->d_cap, m->d);
-    for (size_t row = 0; row < OTTER__ST_COUNT_; row++)
+    for (size_t row = 0; m->d && row < OTTER__ST_COUNT_; row++)
         otter__rd_f64s(r, m->dstats + row * m->d_cap, m->d);
     if (!otter__rd_done(r))
         return otter_error_set(err, OTTER_CORRUPT, "linear state is truncated or has extra bytes");
