@@ -1125,6 +1125,37 @@ START_TEST(corrupt_directories)
     memset(&e, 0, sizeof e);
     ck_assert_int_eq(otter_store_open(ctx, fresh, &o, &s, &e), OTTER_IO);
     otter_store_close(a);
+    /* a first open killed while it created the database: the identity file and a
+     * half-made db.creating are there, db is not. Read-only opens say so; the next
+     * writable open starts over and gets a whole database. */
+    char half[300];
+    sub(half, sizeof half, "half");
+    mkdir(half, 0755);
+    snprintf(path, sizeof path, "%s/OTTER-STORE", half);
+    f = fopen(path, "w");
+    fprintf(f, "otter-store 1\n");
+    fclose(f);
+    snprintf(path, sizeof path, "%s/db.creating", half);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/db.creating/CURRENT", half);
+    f = fopen(path, "w");
+    fprintf(f, "MANIFEST-000001\n");
+    fclose(f);
+    otter_store_options ro = OTTER_STORE_OPTIONS_INIT;
+    ro.read_only = 1;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(otter_store_open(ctx, half, &ro, &s, &e), OTTER_NOT_FOUND);
+    ck_assert_msg(strstr(e.message, "no database"), "%s", e.message);
+    otter_store *h = open_store(half, OTTER_DURABILITY_SYNC);
+    OK(otter_store_create_learner(h, 1, "m", "logreg", NULL, NULL, err));
+    otter_store_close(h);
+    snprintf(path, sizeof path, "%s/db.creating", half);
+    ck_assert_msg(access(path, F_OK) != 0, "db.creating left behind");
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(otter_store_open(ctx, half, &ro, &s, &e), OTTER_OK);
+    otter_entity_info info;
+    OK(otter_store_info(s, 1, "m", &info, err));
+    otter_store_close(s);
     otter_instance_destroy(inst);
 }
 END_TEST

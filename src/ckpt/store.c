@@ -1741,6 +1741,32 @@ static int missing(const char *path)
     return stat(path, &st) != 0 && errno == ENOENT;
 }
 
+/* A new database is made whole in DIR/db.creating (every column family) and then
+ * renamed into place, so a crash during the first open leaves either no database (the
+ * next open starts again) or a complete one, never one missing families. */
+static otter_status create_db(otter_store *s, otter_error *err)
+{
+    char *tmp = NULL;
+    otter_status st = join(s->dir, "db.creating", &tmp, err);
+    if (st != OTTER_OK)
+        return st;
+    otter_error ignored = {0};
+    otter__rmtree(tmp, &ignored); /* what an interrupted creation left */
+    otter__rocks_opts ro = {1, 0, s->opt.cache_bytes};
+    otter__rocks *db = NULL;
+    st = otter__rocks_open(tmp, &ro, &db, err);
+    if (st == OTTER_OK) {
+        otter__rocks_close(db);
+        if (rename(tmp, s->db_dir) != 0)
+            st = otter_error_set(err, OTTER_IO, "cannot rename %s to %s: %s", tmp, s->db_dir,
+                                 strerror(errno));
+        else
+            st = otter__fsync_dir(s->dir, err);
+    }
+    free(tmp);
+    return st;
+}
+
 static otter_status open_dirs(otter_store *s, otter_error *err)
 {
     int fresh = missing(s->db_dir);
@@ -1753,6 +1779,13 @@ static otter_status open_dirs(otter_store *s, otter_error *err)
         fresh = missing(s->db_dir);
     if (st == OTTER_OK)
         st = check_format(s, fresh, err);
+    if (st == OTTER_OK && fresh && s->opt.read_only)
+        st = otter_error_set(err, OTTER_NOT_FOUND,
+                             "no database in %s yet (never opened for writing, or its first "
+                             "open was interrupted)",
+                             s->dir);
+    if (st == OTTER_OK && fresh)
+        st = create_db(s, err);
     if (st == OTTER_OK && !s->opt.read_only && mkdir(s->snap_dir, 0755) != 0 && errno != EEXIST)
         st = otter_error_set(err, OTTER_IO, "cannot create %s: %s", s->snap_dir, strerror(errno));
     if (st == OTTER_OK && !fresh) {
