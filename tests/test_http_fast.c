@@ -264,6 +264,13 @@ START_TEST(left_to_jansson)
                                              &batch, count_call, &calls),
                       "the fast path took %s", bodies[i]);
     }
+    /* no body at all (NULL, 0), as otterd passes an empty one */
+    {
+        int batch, calls = 0;
+        double y, w;
+        ck_assert(!otter__fast_instances(NULL, 0, fast, &batch, count_call, &calls));
+        ck_assert(!otter__fast_example(NULL, 0, fast, &y, &w));
+    }
     /* a NUL byte inside the body */
     static const char nul[] = "{\"features\":{\"a\":1}}\0";
     ck_assert(!otter__fast_instance((const uint8_t *)nul, sizeof nul - 1, fast));

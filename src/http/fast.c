@@ -186,6 +186,8 @@ static int item(reader *rd, otter_instance *inst)
 int otter__fast_instances(const uint8_t *body, size_t len, otter_instance *inst, int *batch,
                           otter__fast_each each, void *ud)
 {
+    if (!body || !len) /* no body: NULL + 0 is undefined, and jansson words the error */
+        return 0;
     reader rd = {(const char *)body, (const char *)body + len};
     reader peek = rd;
     if (eat(&peek, '{') && key_is(&peek, "features")) {
@@ -225,6 +227,8 @@ int otter__fast_instance(const uint8_t *body, size_t len, otter_instance *inst)
 int otter__fast_example(const uint8_t *body, size_t len, otter_instance *inst, double *label,
                         double *weight)
 {
+    if (!body || !len) /* no body: NULL + 0 is undefined, and jansson words the error */
+        return 0;
     reader rd = {(const char *)body, (const char *)body + len};
     int seen_f = 0, seen_l = 0, seen_w = 0;
     *weight = 1.0;
