@@ -37,6 +37,10 @@ if [[ "${1:-}" == "http" ]]; then
     shift
     exec bash "$here/http.sh" "$@"
 fi
+if [[ "${1:-}" == "flink" ]]; then
+    shift
+    exec bash "$here/flink.sh" "$@"
+fi
 
 script=linear.py
 if [[ "${1:-}" == "trees" ]]; then
