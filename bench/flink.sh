@@ -3,16 +3,22 @@
 # OnlineLearningOperator against the same job in plain Flink (a hand-written logistic
 # regression in ValueState on the RocksDB state backend), on one MiniCluster in one JVM,
 # in interleaved rounds. Usually run as `bash bench/run.sh flink [options]`.
-#   --records N        records per job (default: the scenarios' own; with --keys, 300000)
-#   --keys K           one scenario of K keys (default: 10000 keys and 1000000 keys)
+#   --keys K           one scenario of K keys (default: two, 10k and 1M keys)
+#   --records N        records per job (with --keys; default 300000; at least K)
 #   --bits B           the model's hash bits per key, both sides (with --keys; default 8)
-#   --scenarios LIST   KEYS:BITS:RECORDS[,...] (default 10000:8:300000,1000000:4:2000000)
-#   --rounds R         rounds per scenario, each every side in turn (default 3)
+#   --scenarios LIST   KEYS:BITS:RECORDS[:ROUNDS][,...] (default
+#                      10000:8:300000:3,1000000:4:1000000:1: 2^8 slots per key at 10k keys,
+#                      2^4 at 1M keys so that both sides' state stays around 1 GB)
+#   --rounds R         rounds of every scenario, each round every side in turn (default:
+#                      each scenario's own, else 3)
 #   --sides LIST       otter,plain,floor (default all three; floor: the pipeline without a model)
-#   --checkpoint-interval MS (default 2000)   --label-delay N (default 2000)
+#   --checkpoint-interval MS (default 5000, FraudDetectionJob's)   --label-delay N (default 2000)
 #   --incremental      RocksDB incremental checkpoints for the plain job (default: full)
 #   --heap SIZE        the JVM's -Xmx (default 6g)
 #   --dir PARENT       where checkpoints and stores go (default /tmp; removed after)
+#   --profile KEYS:BITS[:ROWS] instead of the jobs: where the Otter operator's checkpoint time goes
+#                      (CheckpointProfile: one subtask's store, native snapshot and export
+#                      timed apart, outside Flink); writes bench/out/flink-profile.jsonl
 #
 # Builds the C library and the JNI library (make), the Maven module's classes and test
 # classes (mvn test-compile; the benchmark lives in flink/src/test/java/org/otter/flink/bench
@@ -31,13 +37,14 @@ records=""
 keys=""
 bits=8
 scenarios=""
-rounds=3
+rounds=""
 sides=otter,plain,floor
-interval=2000
+interval=5000
 delay=2000
 incremental=false
 heap=6g
 parent=/tmp
+profile=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --records) records="$2"; shift ;;
@@ -51,6 +58,7 @@ while [[ $# -gt 0 ]]; do
     --incremental) incremental=true ;;
     --heap) heap="$2"; shift ;;
     --dir) parent="$2"; shift ;;
+    --profile) profile="$2"; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "flink.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -63,8 +71,8 @@ fi
 if [[ -n "$keys" ]]; then
     scenarios="$keys:$bits:${records:-300000}"
 elif [[ -n "$records" ]]; then
-    # --records alone: the default key counts, each with that many records (at least one per key)
-    scenarios="10000:8:$records,1000000:4:$(( records > 1000000 ? records : 1000000 ))"
+    echo "flink.sh: --records goes with --keys (or give --scenarios)" >&2
+    exit 2
 fi
 for tool in java mvn; do
     if ! command -v "$tool" >/dev/null 2>&1; then
@@ -90,13 +98,24 @@ classpath="$root/flink/target/test-classes:$root/flink/target/classes:$(cat "$cp
 
 # ---- run ---------------------------------------------------------------------------
 mkdir -p "$here/out"
-out="$here/out/flink.jsonl"
-: >"$out"
 tmp="$(mktemp -d "$parent/otter-fbench.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
-args=(--rounds "$rounds" --sides "$sides" --checkpoint-interval "$interval"
+if [[ -n "$profile" ]]; then
+    if [[ ! "$profile" =~ ^[1-9][0-9]*:[1-9][0-9]*(:[1-9][0-9]*)?$ ]]; then
+        echo "flink.sh: --profile wants KEYS:BITS[:ROWS], not '$profile'" >&2
+        exit 2
+    fi
+    java -Xmx"$heap" -Djava.io.tmpdir="$tmp" -cp "$classpath" \
+        org.otter.flink.bench.CheckpointProfile ${profile//:/ } |
+        tee -a "$here/out/flink-profile.jsonl"
+    exit 0
+fi
+out="$here/out/flink.jsonl"
+: >"$out"
+args=(--sides "$sides" --checkpoint-interval "$interval"
     --label-delay "$delay" --incremental "$incremental" --out "$out" --dir "$tmp")
 [[ -z "$scenarios" ]] || args+=(--scenarios "$scenarios")
+[[ -z "$rounds" ]] || args+=(--rounds "$rounds")
 # io.tmp.dirs (the stores of Otter's operator, RocksDB's local directories) under $tmp
 java -Xmx"$heap" -Xss2m -Djava.io.tmpdir="$tmp" \
     -Dotter.commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \

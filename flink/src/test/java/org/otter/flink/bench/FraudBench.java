@@ -84,9 +84,10 @@ import org.otter.flink.Scored;
  * and asynchronous parts), and the last one, which with checkpoints after tasks finish is
  * taken after the end of input: the state of every key.
  *
- * <p>Options: {@code --scenarios KEYS:BITS:RECORDS[,...]} (default
- * {@code 10000:8:300000,1000000:4:2000000}), {@code --rounds R} (3), {@code --sides
- * otter,plain,floor}, {@code --parallelism P} (2), {@code --checkpoint-interval MS} (2000),
+ * <p>Options: {@code --scenarios KEYS:BITS:RECORDS[:ROUNDS][,...]} (default
+ * {@code 10000:8:300000:3,1000000:4:1000000:1}), {@code --rounds R} (every scenario's rounds;
+ * default each its own, else 3), {@code --sides otter,plain,floor}, {@code --parallelism P}
+ * (2), {@code --checkpoint-interval MS} (5000, the example job's),
  * {@code --label-delay N} (2000), {@code --incremental true|false} (false: RocksDB's full
  * snapshots, Flink's default), {@code --out FILE} (JSON lines, appended), {@code --dir DIR}
  * (checkpoints and stores; default a new directory under java.io.tmpdir, removed after).
@@ -281,17 +282,19 @@ public final class FraudBench {
     // ---- the driver -----------------------------------------------------------
 
     /** Keys, model size and records of one configuration. */
-    record Scenario(int keys, int bits, int records) {
-        static Scenario parse(String s) {
+    record Scenario(int keys, int bits, int records, int rounds) {
+        static Scenario parse(String s, int rounds) {
             String[] p = s.split(":");
-            if (p.length != 3) {
-                throw new IllegalArgumentException("a scenario is KEYS:BITS:RECORDS, not " + s);
+            if (p.length != 3 && p.length != 4) {
+                throw new IllegalArgumentException("a scenario is KEYS:BITS:RECORDS[:ROUNDS], not "
+                        + s);
             }
             Scenario sc = new Scenario(Integer.parseInt(p[0]), Integer.parseInt(p[1]),
-                    Integer.parseInt(p[2]));
-            if (sc.keys < 1 || sc.records < sc.keys || sc.bits < 1 || sc.bits > 24) {
+                    Integer.parseInt(p[2]), p.length == 4 ? Integer.parseInt(p[3]) : rounds);
+            if (sc.keys < 1 || sc.records < sc.keys || sc.bits < 1 || sc.bits > 24
+                    || sc.rounds < 1) {
                 throw new IllegalArgumentException(s + ": want keys >= 1, records >= keys "
-                        + "(every key gets state), bits in 1..24");
+                        + "(every key gets state), bits in 1..24, rounds >= 1");
             }
             return sc;
         }
@@ -316,9 +319,9 @@ public final class FraudBench {
     static final class Opts {
         List<Scenario> scenarios = new ArrayList<>();
         List<String> sides = List.of("otter", "plain", "floor");
-        int rounds = 3;
+        int rounds = 0;
         int parallelism = 2;
-        long checkpointInterval = 2000;
+        long checkpointInterval = 5000;
         int delay = 2000;
         boolean incremental;
         Path out;
@@ -326,7 +329,7 @@ public final class FraudBench {
 
         static Opts parse(String[] argv) {
             Opts o = new Opts();
-            String scenarios = "10000:8:300000,1000000:4:2000000";
+            String scenarios = "10000:8:300000:3,1000000:4:1000000:1";
             for (int i = 0; i < argv.length; i += 2) {
                 if (!argv[i].startsWith("--") || i + 1 >= argv.length) {
                     throw new IllegalArgumentException("expected --name value, got " + argv[i]);
@@ -346,9 +349,13 @@ public final class FraudBench {
                 }
             }
             for (String s : scenarios.split(",")) {
-                o.scenarios.add(Scenario.parse(s));
+                o.scenarios.add(Scenario.parse(s, o.rounds > 0 ? o.rounds : 3));
+                if (o.rounds > 0) { /* --rounds overrides every scenario's own */
+                    Scenario last = o.scenarios.remove(o.scenarios.size() - 1);
+                    o.scenarios.add(new Scenario(last.keys, last.bits, last.records, o.rounds));
+                }
             }
-            if (o.rounds < 1 || o.parallelism < 1 || o.delay < 1 || o.checkpointInterval < 10) {
+            if (o.rounds < 0 || o.parallelism < 1 || o.delay < 1 || o.checkpointInterval < 10) {
                 throw new IllegalArgumentException("rounds, parallelism, label-delay >= 1, "
                         + "checkpoint-interval >= 10 ms");
             }
@@ -382,7 +389,7 @@ public final class FraudBench {
         try {
             cluster.start();
             for (Scenario sc : o.scenarios) {
-                for (int round = 1; round <= o.rounds; round++) {
+                for (int round = 1; round <= sc.rounds; round++) {
                     /* alternate the order, so that neither side always runs first */
                     List<String> order = new ArrayList<>(o.sides);
                     if (round % 2 == 0) {
@@ -551,20 +558,20 @@ public final class FraudBench {
         StringBuilder sc = new StringBuilder();
         for (Scenario s : o.scenarios) {
             sc.append(sc.length() == 0 ? "" : ",").append(String.format(Locale.ROOT,
-                    "{\"keys\":%d,\"bits\":%d,\"records\":%d,\"params\":%s}", s.keys, s.bits,
-                    s.records, str(s.params())));
+                    "{\"keys\":%d,\"bits\":%d,\"records\":%d,\"rounds\":%d,\"params\":%s}",
+                    s.keys, s.bits, s.records, s.rounds, str(s.params())));
         }
         return String.format(Locale.ROOT, "{\"bench\":\"flink\",\"kind\":\"run\",\"date\":%s,"
                 + "\"commit\":%s,\"cpus\":%d,\"cpu_model\":%s,\"loadavg_1m\":%s,\"java\":%s,"
                 + "\"flink\":%s,\"parallelism\":%d,\"max_parallelism\":%d,\"state_backend\":"
                 + "\"rocksdb\",\"incremental\":%b,\"checkpoint_interval_ms\":%d,"
-                + "\"label_delay\":%d,\"label_ttl_ms\":%d,\"generator\":%s,\"rounds\":%d,"
+                + "\"label_delay\":%d,\"label_ttl_ms\":%d,\"generator\":%s,"
                 + "\"sides\":%s,\"max_heap_mib\":%d,\"scenarios\":[%s]}",
                 str(Instant.now().toString()), str(System.getProperty("otter.commit", "unknown")),
                 Runtime.getRuntime().availableProcessors(), str(cpu), load,
                 str(System.getProperty("java.version")), str(EnvironmentInformation.getVersion()),
                 o.parallelism, MAX_PARALLELISM, o.incremental, o.checkpointInterval, o.delay,
-                LABEL_TTL_MS, str("fraud " + GEN_PARAMS + " seed 1"), o.rounds,
+                LABEL_TTL_MS, str("fraud " + GEN_PARAMS + " seed 1"),
                 str(String.join(",", o.sides)), Runtime.getRuntime().maxMemory() >> 20, sc);
     }
 
@@ -639,7 +646,7 @@ public final class FraudBench {
             double[] pl = med.get("plain");
             if (ot != null && pl != null) {
                 List<Double> ratios = new ArrayList<>();
-                for (int round = 1; round <= o.rounds; round++) {
+                for (int round = 1; round <= sc.rounds; round++) {
                     final int rd = round;
                     Result a = all.stream().filter(r -> r.sc == sc && r.round == rd
                             && r.side.equals("otter")).findFirst().orElseThrow();
