@@ -13,6 +13,7 @@
 #                      each scenario's own, else 3)
 #   --sides LIST       otter,plain,floor (default all three; floor: the pipeline without a model)
 #   --checkpoint-interval MS (default 5000, FraudDetectionJob's)   --label-delay N (default 2000)
+#   --warmup N         records of one uncounted job per side before the rounds (default 100000)
 #   --incremental      RocksDB incremental checkpoints for the plain job (default: full)
 #   --heap SIZE        the JVM's -Xmx (default 6g)
 #   --dir PARENT       where checkpoints and stores go (default /tmp; removed after)
@@ -42,6 +43,7 @@ sides=otter,plain,floor
 interval=5000
 delay=2000
 incremental=false
+warmup=100000
 heap=6g
 parent=/tmp
 profile=""
@@ -56,6 +58,7 @@ while [[ $# -gt 0 ]]; do
     --checkpoint-interval) interval="$2"; shift ;;
     --label-delay) delay="$2"; shift ;;
     --incremental) incremental=true ;;
+    --warmup) warmup="$2"; shift ;;
     --heap) heap="$2"; shift ;;
     --dir) parent="$2"; shift ;;
     --profile) profile="$2"; shift ;;
@@ -113,7 +116,7 @@ fi
 out="$here/out/flink.jsonl"
 : >"$out"
 args=(--sides "$sides" --checkpoint-interval "$interval"
-    --label-delay "$delay" --incremental "$incremental" --out "$out" --dir "$tmp")
+    --label-delay "$delay" --incremental "$incremental" --warmup "$warmup" --out "$out" --dir "$tmp")
 [[ -z "$scenarios" ]] || args+=(--scenarios "$scenarios")
 [[ -z "$rounds" ]] || args+=(--rounds "$rounds")
 # io.tmp.dirs (the stores of Otter's operator, RocksDB's local directories) under $tmp

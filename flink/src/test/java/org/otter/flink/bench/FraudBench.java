@@ -88,7 +88,9 @@ import org.otter.flink.Scored;
  * {@code 10000:8:300000:3,1000000:4:1000000:1}), {@code --rounds R} (every scenario's rounds;
  * default each its own, else 3), {@code --sides otter,plain,floor}, {@code --parallelism P}
  * (2), {@code --checkpoint-interval MS} (5000, the example job's),
- * {@code --label-delay N} (2000), {@code --incremental true|false} (false: RocksDB's full
+ * {@code --label-delay N} (2000), {@code --warmup N} (records of one uncounted job per side
+ * over 1000 keys before the rounds, default 100000; 0: none), {@code --incremental
+ * true|false} (false: RocksDB's full
  * snapshots, Flink's default), {@code --out FILE} (JSON lines, appended), {@code --dir DIR}
  * (checkpoints and stores; default a new directory under java.io.tmpdir, removed after).
  */
@@ -324,6 +326,7 @@ public final class FraudBench {
         long checkpointInterval = 5000;
         int delay = 2000;
         boolean incremental;
+        int warmup = 100_000;
         Path out;
         Path dir;
 
@@ -343,6 +346,7 @@ public final class FraudBench {
                     case "checkpoint-interval" -> o.checkpointInterval = Long.parseLong(v);
                     case "label-delay" -> o.delay = Integer.parseInt(v);
                     case "incremental" -> o.incremental = Boolean.parseBoolean(v);
+                    case "warmup" -> o.warmup = Integer.parseInt(v);
                     case "out" -> o.out = Paths.get(v);
                     case "dir" -> o.dir = Paths.get(v);
                     default -> throw new IllegalArgumentException("unknown option " + argv[i]);
@@ -354,6 +358,15 @@ public final class FraudBench {
                     Scenario last = o.scenarios.remove(o.scenarios.size() - 1);
                     o.scenarios.add(new Scenario(last.keys, last.bits, last.records, o.rounds));
                 }
+            }
+            for (Scenario sc : o.scenarios) {
+                if (sc.records <= o.delay) {
+                    throw new IllegalArgumentException("a scenario's records must exceed the "
+                            + "label delay (" + o.delay + "), not " + sc.records);
+                }
+            }
+            if (o.warmup != 0 && o.warmup <= o.delay) {
+                throw new IllegalArgumentException("--warmup must be 0 or above the label delay");
             }
             if (o.rounds < 0 || o.parallelism < 1 || o.delay < 1 || o.checkpointInterval < 10) {
                 throw new IllegalArgumentException("rounds, parallelism, label-delay >= 1, "
@@ -388,6 +401,16 @@ public final class FraudBench {
         MiniCluster cluster = new MiniCluster(mc);
         try {
             cluster.start();
+            /* a fresh JVM runs its first jobs slower (class loading, JIT): one small job of
+               each side first, not counted */
+            if (o.warmup > 0) {
+                Scenario w = new Scenario(Math.min(o.warmup, 1000), 8, o.warmup, 1);
+                for (String side : o.sides) {
+                    Result r = runJob(cluster, o, dir, side, w, 0);
+                    System.err.printf(Locale.ROOT, "warm-up %-6s %10.0f records/s (not counted)%n",
+                            side, r.recordsPerS);
+                }
+            }
             for (Scenario sc : o.scenarios) {
                 for (int round = 1; round <= sc.rounds; round++) {
                     /* alternate the order, so that neither side always runs first */
@@ -566,13 +589,14 @@ public final class FraudBench {
                 + "\"flink\":%s,\"parallelism\":%d,\"max_parallelism\":%d,\"state_backend\":"
                 + "\"rocksdb\",\"incremental\":%b,\"checkpoint_interval_ms\":%d,"
                 + "\"label_delay\":%d,\"label_ttl_ms\":%d,\"generator\":%s,"
-                + "\"sides\":%s,\"max_heap_mib\":%d,\"scenarios\":[%s]}",
+                + "\"sides\":%s,\"warmup_records\":%d,\"max_heap_mib\":%d,\"scenarios\":[%s]}",
                 str(Instant.now().toString()), str(System.getProperty("otter.commit", "unknown")),
                 Runtime.getRuntime().availableProcessors(), str(cpu), load,
                 str(System.getProperty("java.version")), str(EnvironmentInformation.getVersion()),
                 o.parallelism, MAX_PARALLELISM, o.incremental, o.checkpointInterval, o.delay,
                 LABEL_TTL_MS, str("fraud " + GEN_PARAMS + " seed 1"),
-                str(String.join(",", o.sides)), Runtime.getRuntime().maxMemory() >> 20, sc);
+                str(String.join(",", o.sides)), o.warmup, Runtime.getRuntime().maxMemory() >> 20,
+                sc);
     }
 
     static String ckptJson(Ckpt c) {
