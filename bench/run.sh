@@ -21,6 +21,12 @@
 #       against a floor measured in the same run (bench/http_floor.c, a bare
 #       libmicrohttpd server). Needs the Debian package wrk. Without an otterd only the
 #       floor is measured. Writes bench/out/http.jsonl.
+#   bash bench/run.sh flink [--keys K --records N --bits B] [--rounds R] [--scenarios ...]
+#       the Flink fraud job (bench/flink.sh, no Python): Otter's learning operator against
+#       the same job in plain Flink (a Java logistic regression in ValueState on RocksDB)
+#       and a stateless floor, on one MiniCluster in interleaved rounds: records/s,
+#       prequential AUC and log loss, checkpoint duration and size (10k and 1M keys by
+#       default). Needs a JDK 17 and Maven. Writes bench/out/flink.jsonl.
 # Sets up bench/.venv (pinned peers; for trees also bench/.venv-moa with
 # capymoa), builds otter if needed, then runs the script with the venv's
 # python, passing the remaining arguments through.
@@ -36,6 +42,10 @@ fi
 if [[ "${1:-}" == "http" ]]; then
     shift
     exec bash "$here/http.sh" "$@"
+fi
+if [[ "${1:-}" == "flink" ]]; then
+    shift
+    exec bash "$here/flink.sh" "$@"
 fi
 
 script=linear.py
