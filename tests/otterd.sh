@@ -741,6 +741,28 @@ req lc_state GET /v1/models/m1/state
 cmp -s "$T/lc_state.out" "$T/before.state" || fail "lifecycle: m1's state changed across the restart"
 stop_server A TERM
 [ "$rc" -eq 0 ] || fail "lifecycle: second SIGTERM exited with $rc"
+# A SIGTERM that reaches a thread started before main (OpenBLAS's pool does not block
+# signals) must still stop otterd cleanly. `kill TID` hands the signal to that thread
+# when it does not block it, which is where the kernel sends it whenever the main thread
+# is busy (not in sigtimedwait).
+start_server S "$T/s" || exit 1
+open_tid=""
+for t in /proc/$PID_S/task/*; do
+    tid=${t##*/}
+    [ "$tid" != "$PID_S" ] && grep -q '^SigBlk:[[:space:]]*0*$' "$t/status" 2>/dev/null &&
+        { open_tid=$tid; break; }
+done
+if [ -n "$open_tid" ]; then
+    kill -TERM "$open_tid"
+    wait "$PID_S" 2>/dev/null
+    rc=$?
+    forget_pid "$PID_S"
+    [ "$rc" -eq 0 ] && grep -q "event=stop" "$T/S.log" ||
+        fail "lifecycle: SIGTERM to thread $open_tid (signals not blocked) exited $rc: $(tail -c 300 "$T/S.log")"
+else
+    echo "   (no thread without blocked signals: the SIGTERM-to-another-thread check has nothing to aim at)"
+    stop_server S TERM
+fi
 
 # ================================================================ auth
 section "auth: bearer tokens with scopes, 401/403, open health, SIGHUP reload; no tokens off loopback"

@@ -257,6 +257,17 @@ static void free_options(options *o)
     free(o->openapi);
 }
 
+/* The thread that takes signals (see main). Written once, before the handlers that
+ * read it are installed; a signal handler has no other way to find it. */
+static pthread_t signal_owner;
+
+static void forward_signal(int sig)
+{
+    int saved = errno;
+    pthread_kill(signal_owner, sig);
+    errno = saved;
+}
+
 int main(int argc, char **argv)
 {
     options o = {0};
@@ -303,6 +314,20 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* ...but threads started before main (OpenBLAS's pool, from a library constructor)
+     * do not block them, and while this thread is busy (not in sigtimedwait) the kernel
+     * hands a process signal to such a thread, whose default action would end otterd
+     * with no final snapshot. There the handler passes it on to this thread, where it
+     * waits, blocked, for sigtimedwait. */
+    signal_owner = pthread_self();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sigfillset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 
     otter_context *ctx = NULL;
     if (otter_context_create(&ctx, &err) != OTTER_OK) {
