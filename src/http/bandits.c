@@ -8,17 +8,6 @@
 
 #define BANDIT_KIND OTTER__BANDIT_KIND
 
-json_t *otter__list_entities(otter__server *srv, char kind, otter__http_resp *r);
-void otter__h_bandit_put(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_get(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_delete(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_list(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_arm_add(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_arm_remove(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_rank(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_reward(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_activate(otter__server *, const otter__http_req *, otter__http_resp *);
-
 static json_t *num(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();

@@ -191,6 +191,25 @@ typedef struct otter__http_in {
 void otter__handle(otter__server *srv, const otter__http_in *in, otter__http_resp *r,
                    size_t *route_index);
 
+/* ---- the handlers of the routing table (models.c holds the table) ---- */
+json_t *otter__list_entities(otter__server *srv, char kind, otter__http_resp *r);
+void otter__h_bandit_put(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_get(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_delete(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_list(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_arm_add(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_arm_remove(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_rank(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_reward(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_bandit_activate(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_health(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_ready(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_metrics(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_openapi(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_snapshot_take(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_snapshot_list(otter__server *, const otter__http_req *, otter__http_resp *);
+void otter__h_snapshot_restore(otter__server *, const otter__http_req *, otter__http_resp *);
+
 /* ---- the server ---- */
 typedef struct otter__server_config {
     const char *listen_host;

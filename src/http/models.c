@@ -277,7 +277,6 @@ static otter_status list_one(void *ud, const otter_entity_info *info)
     return OTTER_OK;
 }
 
-json_t *otter__list_entities(otter__server *srv, char kind, otter__http_resp *r);
 json_t *otter__list_entities(otter__server *srv, char kind, otter__http_resp *r)
 {
     list_ctx c = {json_array(), kind};
@@ -761,24 +760,6 @@ static void model_state_put(otter__server *srv, const otter__http_req *req, otte
 }
 
 /* ---- the routing table (bandits and operations live in their files) ---- */
-
-void otter__bandit_routes_anchor(void);
-void otter__h_bandit_put(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_get(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_delete(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_list(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_arm_add(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_arm_remove(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_rank(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_reward(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_bandit_activate(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_health(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_ready(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_metrics(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_openapi(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_snapshot_take(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_snapshot_list(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_snapshot_restore(otter__server *, const otter__http_req *, otter__http_resp *);
 
 enum { R = OTTER__SCOPE_READ, W = OTTER__SCOPE_WRITE, A = OTTER__SCOPE_ADMIN };
 

@@ -7,14 +7,6 @@
 
 #include "http_int.h"
 
-void otter__h_health(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_ready(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_metrics(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_openapi(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_snapshot_take(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_snapshot_list(otter__server *, const otter__http_req *, otter__http_resp *);
-void otter__h_snapshot_restore(otter__server *, const otter__http_req *, otter__http_resp *);
-
 void otter__h_health(otter__server *srv, const otter__http_req *req, otter__http_resp *r)
 {
     (void)srv;
